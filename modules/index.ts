@@ -1,0 +1,5 @@
+import type { ModuleDefinition } from '../platform/module.ts';
+import { accountsModule } from './accounts/index.ts';
+
+/** Every business module, in registration order. */
+export const modules: ModuleDefinition[] = [accountsModule];

@@ -1,0 +1,67 @@
+import type { Database, Tx } from './db/database.ts';
+import { type AfterCommit, inTenantTransaction } from './db/scope.ts';
+
+/** Who is acting. `permissions` are already the effective ones ('*' = all). */
+export interface Actor {
+  type: 'user' | 'api_token' | 'service_account' | 'operator' | 'system';
+  /** Stable identifier (usr_…, tok_…, opt_…, or `system:<component>`). */
+  id: string;
+  /** The user behind a token, when there is one. */
+  userId: string | null;
+  displayName: string;
+  permissions: ReadonlySet<string>;
+}
+
+/**
+ * The request context, passed first to every service function: tenant, actor, request metadata
+ * and the tenant-scoped transaction. No globals — a service sees exactly what the caller gave it.
+ */
+export interface Ctx {
+  readonly tenantId: string;
+  readonly actor: Actor;
+  readonly requestId: string;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly locale: string;
+  /** The transaction every query of this unit of work runs in (row-level security applies). */
+  readonly tx: Tx;
+  readonly db: Database;
+  /** Registers work to run after the transaction commits (never if it rolls back). */
+  readonly afterCommit: AfterCommit;
+}
+
+export type CtxInit = Omit<Ctx, 'tx' | 'afterCommit' | 'db'>;
+
+export function systemActor(component: string): Actor {
+  return {
+    type: 'system',
+    id: `system:${component}`,
+    userId: null,
+    displayName: `Comptoir ${component}`,
+    permissions: new Set(['*']),
+  };
+}
+
+/**
+ * Runs `fn` as tenant `tenantId`, in one transaction: the helper later modules, jobs, the seed and
+ * tests use to act "as tenant X".
+ */
+export function runAsTenant<T>(
+  db: Database,
+  init: Partial<CtxInit> & { tenantId: string },
+  fn: (ctx: Ctx) => Promise<T>,
+): Promise<T> {
+  return inTenantTransaction(db, init.tenantId, (tx, afterCommit) =>
+    fn({
+      actor: systemActor('cli'),
+      requestId: 'internal',
+      ip: null,
+      userAgent: null,
+      locale: 'fr',
+      ...init,
+      tx,
+      db,
+      afterCommit,
+    }),
+  );
+}

@@ -1,0 +1,59 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AUTHENTICATED, hasPermission, PUBLIC } from '../access/permissions.ts';
+import type { Database } from '../db/database.ts';
+import { authenticateBearer, type Principal } from '../identity/authenticate.ts';
+import { AppError } from './problems.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifySchema {
+    /** The permission the route requires: a catalogue name, `public` or `authenticated`. */
+    'x-permission'?: string;
+    /**
+     * The audit action of a write (or a sensitive read), e.g. `accounts.account.create`. The service
+     * records the success; a refusal or failure of the request is recorded under the same name.
+     */
+    'x-action'?: string;
+  }
+}
+
+export function routePermission(req: FastifyRequest): string | undefined {
+  return req.routeOptions.schema?.['x-permission'];
+}
+
+/**
+ * Authenticates the bearer token (if any) and enforces the route's `x-permission` before the body is
+ * even parsed: a caller without the right learns nothing from validation errors.
+ */
+export function registerAuthHooks(app: FastifyInstance, db: Database): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req) => {
+    const header = req.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      const principal = match?.[1] ? await authenticateBearer(db, match[1], req.ip) : null;
+      // A credential that does not authenticate is refused, never downgraded to anonymous.
+      if (!principal)
+        throw new AppError('unauthenticated', 'The bearer token is not valid, expired or revoked.');
+      req.principal = principal;
+    }
+    const permission = routePermission(req);
+    if (permission === undefined || permission === PUBLIC) return;
+    if (!req.principal)
+      throw new AppError('unauthenticated', 'This endpoint needs an API token (Authorization: Bearer …).');
+    const isPlatform = permission.startsWith('platform.');
+    if (isPlatform !== (req.principal.kind === 'operator')) {
+      throw new AppError(
+        'forbidden',
+        isPlatform
+          ? 'This endpoint is for platform operators.'
+          : 'Platform operators have no access to tenant data.',
+      );
+    }
+    if (permission !== AUTHENTICATED && !hasPermission(req.principal.actor, permission)) {
+      throw new AppError('forbidden', `This action requires the permission ${permission}.`);
+    }
+  });
+}

@@ -1,0 +1,58 @@
+import { hash } from '@node-rs/argon2';
+import { sql } from 'drizzle-orm';
+import type { Ctx } from '../context.ts';
+import { rows } from '../db/database.ts';
+import { conflict } from '../http/problems.ts';
+import { newId } from '../ids.ts';
+import { API_TOKEN_PREFIX, generateSecret, hashSecret } from './tokens.ts';
+
+export interface NewUser {
+  email: string;
+  displayName: string;
+  kind: 'staff' | 'buyer';
+  /** Plain password to hash with argon2id; omitted for users who will sign in another way. */
+  password?: string;
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** argon2id with the library's defaults (19 MiB, t=2, p=1: OWASP's minimum recommendation). */
+export function hashPassword(password: string): Promise<string> {
+  return hash(password);
+}
+
+export async function createUser(ctx: Ctx, input: NewUser): Promise<{ id: string }> {
+  const id = newId('usr');
+  const passwordHash = input.password ? await hashPassword(input.password) : null;
+  const inserted = rows<{ id: string }>(
+    await ctx.tx.execute(sql`
+      insert into users (tenant_id, id, email, email_normalized, display_name, kind, password_hash)
+      values (${ctx.tenantId}, ${id}, ${input.email.trim()}, ${normalizeEmail(input.email)}, ${input.displayName},
+              ${input.kind}, ${passwordHash})
+      on conflict (tenant_id, email_normalized) do nothing
+      returning id`),
+  );
+  if (!inserted[0]) throw conflict('A user with this e-mail already exists in this tenant.');
+  return { id };
+}
+
+export interface IssuedToken {
+  id: string;
+  /** The secret, shown once: only its hash is stored. */
+  token: string;
+}
+
+export async function createApiToken(
+  ctx: Ctx,
+  input: { userId: string; name: string; scopes: string[]; expiresAt?: Date | null },
+): Promise<IssuedToken> {
+  const id = newId('tok');
+  const token = generateSecret(API_TOKEN_PREFIX);
+  await ctx.tx.execute(sql`
+    insert into api_tokens (tenant_id, id, user_id, name, token_hash, token_hint, scopes, expires_at)
+    values (${ctx.tenantId}, ${id}, ${input.userId}, ${input.name}, ${hashSecret(token)}, ${token.slice(-4)},
+            ${`{${input.scopes.map((s) => `"${s}"`).join(',')}}`}::text[], ${input.expiresAt?.toISOString() ?? null})`);
+  return { id, token };
+}

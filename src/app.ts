@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { Type } from 'typebox';
+import { modules } from '../modules/index.ts';
+import { PermissionCatalogue } from '../platform/access/permissions.ts';
+import type { Config } from '../platform/config/config.ts';
+import type { Database } from '../platform/db/database.ts';
+import { startHousekeeping } from '../platform/db/housekeeping.ts';
+import { OutboxDispatcher } from '../platform/events/dispatcher.ts';
+import { shutdown } from '../platform/http/lifecycle.ts';
+import { type App, createServer, type ServerState } from '../platform/http/server.ts';
+import { tenancyRoutes } from '../platform/tenancy/routes.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+const securityPolicy = readFileSync(new URL('../SECURITY.md', import.meta.url), 'utf8');
+
+/** Permissions of the platform itself (operators' API). Modules declare theirs in their index.ts. */
+const PLATFORM_PERMISSIONS = [
+  { name: 'platform.tenant.create', description: 'Create tenants (platform operators)' },
+  { name: 'platform.tenant.read', description: 'See the list of tenants (platform operators)' },
+];
+
+export interface Comptoir {
+  app: App;
+  state: ServerState;
+  dispatcher: OutboxDispatcher;
+  permissions: PermissionCatalogue;
+  /** Starts the background work of this process: outbox delivery and housekeeping. */
+  startWorkers(): void;
+  /** Graceful stop: readiness off, in-flight requests finish, dispatcher and database released. */
+  stop(): Promise<number>;
+}
+
+/** Wires the platform and the modules into one application. Does not listen. */
+export async function buildApp(opts: {
+  config: Config;
+  db: Database;
+  logStream?: Writable;
+}): Promise<Comptoir> {
+  const { config, db } = opts;
+  const { app, state } = await createServer({
+    config,
+    db,
+    version: pkg.version,
+    ...(opts.logStream ? { logStream: opts.logStream } : {}),
+  });
+  const permissions = new PermissionCatalogue();
+  permissions.register(PLATFORM_PERMISSIONS);
+  const dispatcher = new OutboxDispatcher(db, { pollMs: config.outboxPollMs, logger: app.log });
+
+  await app.register(tenancyRoutes(db));
+  for (const m of modules) {
+    permissions.register(m.permissions);
+    await app.register(m.routes({ db }));
+    m.subscribe?.(dispatcher, { db });
+  }
+
+  app.get(
+    '/api/v1/permissions',
+    {
+      schema: {
+        operationId: 'listPermissions',
+        summary: 'List the permission catalogue',
+        description: 'Every atomic permission a route may require (`x-permission` on each operation).',
+        tags: ['Access control'],
+        'x-permission': 'authenticated',
+        response: {
+          200: Type.Object({
+            data: Type.Array(Type.Object({ name: Type.String(), description: Type.String() })),
+          }),
+        },
+      },
+    },
+    async () => ({ data: permissions.list() }),
+  );
+  app.get('/security-policy', { schema: { hide: true, 'x-permission': 'public' } }, async (_req, reply) => {
+    reply.type('text/markdown; charset=utf-8');
+    return securityPolicy;
+  });
+
+  let stopHousekeeping = () => {};
+  return {
+    app,
+    state,
+    dispatcher,
+    permissions,
+    startWorkers() {
+      dispatcher.start();
+      stopHousekeeping = startHousekeeping(db, 10 * 60_000, (err) =>
+        app.log.error({ err }, 'housekeeping failed'),
+      );
+    },
+    stop: () =>
+      shutdown(app, state, {
+        drainDelayMs: config.shutdownDrainDelayMs,
+        graceMs: config.shutdownGraceMs,
+        release: async () => {
+          stopHousekeeping();
+          await dispatcher.stop();
+          await db.close();
+        },
+      }),
+  };
+}

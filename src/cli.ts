@@ -1,0 +1,160 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../platform/config/config.ts';
+import { openDatabase } from '../platform/db/database.ts';
+import { migrate } from '../platform/db/migrate.ts';
+import { createOperatorToken, revokeOperatorToken } from '../platform/identity/operators.ts';
+import { createTenant } from '../platform/tenancy/service.ts';
+import { buildApp } from './app.ts';
+import { migrateConfigured, openConfiguredDatabase } from './bootstrap.ts';
+import { isEmpty, seedDemo } from './seed.ts';
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  migrate                                  apply pending database migrations
+  seed [--force]                           create the demo tenants (only on an empty database unless --force)
+  tenant:create --name N --slug S --owner-email E --owner-name O [--domain H]... [--locale fr] [--timezone Europe/Paris]
+                                           create a tenant, its owner and the owner's first API token (printed once)
+  operator:token:create --name N           issue a platform-operator token (printed once)
+  operator:token:revoke --id opt_…         revoke a platform-operator token
+  openapi:write [--out openapi.json]       write the OpenAPI document of the current code
+  config:check                             validate the environment configuration and print it (secrets masked)
+`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      name: { type: 'string' },
+      slug: { type: 'string' },
+      'owner-email': { type: 'string' },
+      'owner-name': { type: 'string' },
+      domain: { type: 'string', multiple: true },
+      locale: { type: 'string' },
+      timezone: { type: 'string' },
+      id: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const config = loadConfig();
+  const need = (key: keyof typeof values): string => {
+    const v = values[key];
+    if (typeof v !== 'string' || !v) throw new UsageError(`--${key} is required`);
+    return v;
+  };
+
+  switch (command) {
+    case 'config:check': {
+      const shown = {
+        ...config,
+        databaseUrl: mask(config.databaseUrl),
+        databaseMigrationUrl: mask(config.databaseMigrationUrl),
+      };
+      process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+      return 0;
+    }
+    case 'openapi:write': {
+      // Documents the code, not a database: an in-memory PGlite is enough to build the app.
+      const db = await openDatabase({ url: null, pgliteDir: 'memory' });
+      const { app } = await buildApp({
+        config: { ...config, logLevel: 'silent', publicUrl: 'http://localhost:3000' },
+        db,
+      });
+      await app.ready();
+      const out = values.out ?? 'openapi.json';
+      writeFileSync(out, `${JSON.stringify(app.swagger(), null, 2)}\n`);
+      await app.close();
+      await db.close();
+      process.stdout.write(`Wrote ${out}\n`);
+      return 0;
+    }
+  }
+
+  const db = await openConfiguredDatabase(config);
+  try {
+    switch (command) {
+      case 'migrate': {
+        const applied = await migrateConfigured(config, db);
+        process.stdout.write(
+          applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n',
+        );
+        return 0;
+      }
+      case 'seed': {
+        await migrate(db);
+        if (!values.force && !(await isEmpty(db))) {
+          process.stdout.write(
+            'The database already has tenants; nothing seeded (use --force to add the demo tenants).\n',
+          );
+          return 0;
+        }
+        const creds = await seedDemo(db, config.dataDir);
+        process.stdout.write(
+          `Seeded ${creds.logins.length} demo logins; see ${config.dataDir}/demo-credentials.json\n`,
+        );
+        return 0;
+      }
+      case 'tenant:create': {
+        const created = await createTenant(db, {
+          name: need('name'),
+          slug: need('slug'),
+          domains: values.domain ?? [],
+          ...(values.locale ? { defaultLocale: values.locale } : {}),
+          ...(values.timezone ? { timezone: values.timezone } : {}),
+          owner: { email: need('owner-email'), displayName: need('owner-name') },
+        });
+        process.stdout.write(
+          `${JSON.stringify({ tenant: created.tenant, owner_id: created.ownerId, owner_api_token: created.ownerToken }, null, 2)}\n`,
+        );
+        return 0;
+      }
+      case 'operator:token:create': {
+        const t = await createOperatorToken(db, need('name'));
+        process.stdout.write(`${JSON.stringify(t, null, 2)}\nStore this token now: it is not shown again.\n`);
+        return 0;
+      }
+      case 'operator:token:revoke': {
+        const ok = await revokeOperatorToken(db, need('id'));
+        process.stdout.write(ok ? 'Revoked.\n' : 'No such active token.\n');
+        return ok ? 0 : 1;
+      }
+      default:
+        throw new UsageError(command ? `Unknown command "${command}"` : 'No command given');
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+class UsageError extends Error {}
+
+function mask(url: string | null): string | null {
+  if (!url) return url;
+  const u = new URL(url);
+  if (u.password) u.password = '****';
+  return u.toString();
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (
+      err instanceof UsageError ||
+      err instanceof ConfigError ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if ((err as { type?: string }).type) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

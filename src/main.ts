@@ -1,0 +1,58 @@
+import { performance } from 'node:perf_hooks';
+import { ConfigError, loadConfig } from '../platform/config/config.ts';
+import { onSignals } from '../platform/http/lifecycle.ts';
+import { buildApp } from './app.ts';
+import { migrateConfigured, openConfiguredDatabase } from './bootstrap.ts';
+import { isEmpty, readDemoCredentials, seedDemo } from './seed.ts';
+
+/** `npm start`: migrate, seed the demo tenant on an empty database, serve, print where and how to log in. */
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const db = await openConfiguredDatabase(config);
+  const applied = await migrateConfigured(config, db);
+  if (config.seedDemo && (await isEmpty(db))) await seedDemo(db, config.dataDir);
+  const comptoir = await buildApp({ config, db });
+  comptoir.startWorkers();
+  await comptoir.app.listen({ port: config.port, host: config.host });
+  onSignals(() => comptoir.stop());
+
+  const address = comptoir.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = config.publicUrl.replace(`:${config.port}`, `:${port}`);
+  const lines = [
+    '',
+    `Comptoir is ready in ${Math.round(performance.now() - t0)} ms (${db.driver === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}${applied.length ? `, applied ${applied.length} migration(s)` : ''}).`,
+    `  API            ${base}/api/v1`,
+    `  API reference  ${base}/docs`,
+    `  OpenAPI        ${base}/openapi.json`,
+    `  Health         ${base}/healthz  ${base}/readyz`,
+  ];
+  const demo = config.seedDemo ? readDemoCredentials(config.dataDir) : null;
+  if (demo) {
+    lines.push('', 'Demo logins (generated for this installation; also in data/demo-credentials.json):');
+    for (const l of demo.logins)
+      lines.push(`  ${l.tenant.padEnd(9)} ${l.role.padEnd(21)} ${l.email}  ${l.password}`);
+    lines.push('', 'Demo API tokens (Authorization: Bearer …):');
+    for (const t of demo.apiTokens) lines.push(`  ${t.tenant.padEnd(9)} ${t.token}`);
+    lines.push(
+      '',
+      `Try: curl -H "Authorization: Bearer ${demo.apiTokens[0]?.token}" ${base}/api/v1/accounts`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`Comptoir failed to start: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { frenchVatNumber, luhnValid } from '../modules/accounts/rules.ts';
+import { createAccount } from '../modules/accounts/service.ts';
+import { runAsTenant, systemActor } from '../platform/context.ts';
+import { type Database, rows } from '../platform/db/database.ts';
+import { inSystemTransaction } from '../platform/db/scope.ts';
+import { createUser } from '../platform/identity/users.ts';
+import { createTenant } from '../platform/tenancy/service.ts';
+
+export interface DemoLogin {
+  tenant: string;
+  role: string;
+  email: string;
+  password: string;
+}
+
+export interface DemoCredentials {
+  createdAt: string;
+  logins: DemoLogin[];
+  apiTokens: { tenant: string; token: string }[];
+}
+
+/** Appends the Luhn check digit, as INSEE does for SIREN and SIRET. */
+function withLuhnDigit(prefix: string): string {
+  for (let d = 0; d <= 9; d++) if (luhnValid(prefix + d)) return prefix + d;
+  throw new Error('unreachable');
+}
+
+function siret(sirenBase: string, nicBase: string): string {
+  return withLuhnDigit(withLuhnDigit(sirenBase) + nicBase);
+}
+
+/** A random, readable demo password (never a fixed one: demo data can end up on a reachable host). */
+function demoPassword(): string {
+  return `demo-${randomBytes(9).toString('base64url')}`;
+}
+
+export async function isEmpty(db: Database): Promise<boolean> {
+  const [row] = await inSystemTransaction(db, async (tx) =>
+    rows<{ n: number }>(await tx.execute(sql`select count(*)::int as n from tenants`)),
+  );
+  return Number(row?.n ?? 0) === 0;
+}
+
+const STAFF = [
+  { role: 'owner', email: 'claire.martin@acme-industrie.example', name: 'Claire Martin' },
+  { role: 'catalogue manager', email: 'julien.bernard@acme-industrie.example', name: 'Julien Bernard' },
+  { role: 'sales administration', email: 'sophie.laurent@acme-industrie.example', name: 'Sophie Laurent' },
+  { role: 'finance', email: 'marc.dubois@acme-industrie.example', name: 'Marc Dubois' },
+];
+
+const CUSTOMERS = [
+  { name: 'Boulangerie Martin', sirenBase: '41234567', nicBase: '0001', ref: 'C-000101' },
+  {
+    name: 'Garage Dupont',
+    legal: 'Garage Dupont SARL',
+    sirenBase: '52345678',
+    nicBase: '0002',
+    ref: 'C-000102',
+  },
+  { name: 'Hôtel du Lac', sirenBase: '63456789', nicBase: '0001', ref: 'C-000103' },
+  { name: 'Menuiserie Leroy', sirenBase: '74567890', nicBase: '0003', ref: 'C-000104' },
+];
+
+/**
+ * Builds the demo tenant "Acme Industrie" (staff users, customer accounts, domains localhost and
+ * acme.localhost) and a second tenant "Bricoles & Cie" (bricoles.localhost) so that isolation can be
+ * seen. Writes the generated credentials to DATA_DIR/demo-credentials.json (mode 600).
+ */
+export async function seedDemo(db: Database, dataDir: string): Promise<DemoCredentials> {
+  const creds: DemoCredentials = { createdAt: new Date().toISOString(), logins: [], apiTokens: [] };
+  const [owner, ...others] = STAFF;
+  const ownerPassword = demoPassword();
+  const acme = await createTenant(db, {
+    name: 'Acme Industrie',
+    slug: 'acme',
+    domains: ['localhost', 'acme.localhost'],
+    owner: { email: owner!.email, displayName: owner!.name, password: ownerPassword },
+  });
+  creds.logins.push({ tenant: 'acme', role: owner!.role, email: owner!.email, password: ownerPassword });
+  creds.apiTokens.push({ tenant: 'acme', token: acme.ownerToken.token });
+
+  await runAsTenant(db, { tenantId: acme.tenant.id, actor: systemActor('seed') }, async (ctx) => {
+    for (const s of others) {
+      const password = demoPassword();
+      await createUser(ctx, { email: s.email, displayName: s.name, kind: 'staff', password });
+      creds.logins.push({ tenant: 'acme', role: s.role, email: s.email, password });
+    }
+    for (const c of CUSTOMERS) {
+      const number = siret(c.sirenBase, c.nicBase);
+      await createAccount(ctx, {
+        name: c.name,
+        ...(c.legal ? { legal_name: c.legal } : {}),
+        siret: number,
+        vat_number: frenchVatNumber(number.slice(0, 9)),
+        external_ref: c.ref,
+      });
+    }
+    await createAccount(ctx, {
+      name: 'Bau Schmidt',
+      legal_name: 'Bau Schmidt GmbH',
+      country: 'DE',
+      vat_number: 'DE129273398',
+      external_ref: 'C-000105',
+    });
+  });
+
+  const bricolesPassword = demoPassword();
+  const bricoles = await createTenant(db, {
+    name: 'Bricoles & Cie',
+    slug: 'bricoles',
+    domains: ['bricoles.localhost'],
+    owner: { email: 'paul.girard@bricoles.example', displayName: 'Paul Girard', password: bricolesPassword },
+  });
+  creds.logins.push({
+    tenant: 'bricoles',
+    role: 'owner',
+    email: 'paul.girard@bricoles.example',
+    password: bricolesPassword,
+  });
+  creds.apiTokens.push({ tenant: 'bricoles', token: bricoles.ownerToken.token });
+  await runAsTenant(db, { tenantId: bricoles.tenant.id, actor: systemActor('seed') }, (ctx) =>
+    createAccount(ctx, { name: 'Quincaillerie Roux', siret: siret('85678901', '0001'), external_ref: 'Q-1' }),
+  );
+
+  writeDemoCredentials(dataDir, creds);
+  return creds;
+}
+
+export function demoCredentialsPath(dataDir: string): string {
+  return path.join(dataDir, 'demo-credentials.json');
+}
+
+function writeDemoCredentials(dataDir: string, creds: DemoCredentials): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = demoCredentialsPath(dataDir);
+  writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+export function readDemoCredentials(dataDir: string): DemoCredentials | null {
+  try {
+    return JSON.parse(readFileSync(demoCredentialsPath(dataDir), 'utf8')) as DemoCredentials;
+  } catch {
+    return null;
+  }
+}
