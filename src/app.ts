@@ -3,10 +3,15 @@ import type { Writable } from 'node:stream';
 import { Type } from 'typebox';
 import { modules } from '../modules/index.ts';
 import { PermissionCatalogue } from '../platform/access/permissions.ts';
+import { type AuditKeys, loadAuditKeys } from '../platform/audit/keys.ts';
+import { auditAttempt, resourceOf } from '../platform/audit/record.ts';
+import { AUDIT_PERMISSIONS, auditRoutes } from '../platform/audit/routes.ts';
+import { AuditSealer } from '../platform/audit/sealer.ts';
 import type { Config } from '../platform/config/config.ts';
 import type { Database } from '../platform/db/database.ts';
 import { startHousekeeping } from '../platform/db/housekeeping.ts';
 import { OutboxDispatcher } from '../platform/events/dispatcher.ts';
+import type { ProblemObserver } from '../platform/http/errors.ts';
 import { shutdown } from '../platform/http/lifecycle.ts';
 import { type App, createServer, type ServerState } from '../platform/http/server.ts';
 import { tenancyRoutes } from '../platform/tenancy/routes.ts';
@@ -26,6 +31,8 @@ export interface Comptoir {
   app: App;
   state: ServerState;
   dispatcher: OutboxDispatcher;
+  sealer: AuditSealer;
+  auditKeys: AuditKeys;
   permissions: PermissionCatalogue;
   /** Starts the background work of this process: outbox delivery and housekeeping. */
   startWorkers(): void;
@@ -38,19 +45,30 @@ export async function buildApp(opts: {
   config: Config;
   db: Database;
   logStream?: Writable;
+  /** Checkpoint signing keys; by default from AUDIT_SIGNING_KEY_FILE or DATA_DIR/keys. */
+  auditKeys?: AuditKeys;
 }): Promise<Comptoir> {
   const { config, db } = opts;
+  const auditKeys = opts.auditKeys ?? loadAuditKeys(config);
   const { app, state } = await createServer({
     config,
     db,
     version: pkg.version,
+    onProblem: recordRefusal(db),
     ...(opts.logStream ? { logStream: opts.logStream } : {}),
   });
   const permissions = new PermissionCatalogue();
   permissions.register(PLATFORM_PERMISSIONS);
+  permissions.register(AUDIT_PERMISSIONS);
   const dispatcher = new OutboxDispatcher(db, { pollMs: config.outboxPollMs, logger: app.log });
+  const sealer = new AuditSealer(db, auditKeys, {
+    pollMs: config.outboxPollMs,
+    checkpointIntervalMs: config.auditCheckpointIntervalS * 1000,
+    logger: app.log,
+  });
 
   await app.register(tenancyRoutes(db));
+  await app.register(auditRoutes({ db, keys: auditKeys, sealer }));
   for (const m of modules) {
     permissions.register(m.permissions);
     await app.register(m.routes({ db }));
@@ -85,9 +103,12 @@ export async function buildApp(opts: {
     app,
     state,
     dispatcher,
+    sealer,
+    auditKeys,
     permissions,
     startWorkers() {
       dispatcher.start();
+      sealer.start();
       stopHousekeeping = startHousekeeping(db, 10 * 60_000, (err) =>
         app.log.error({ err }, 'housekeeping failed'),
       );
@@ -99,8 +120,49 @@ export async function buildApp(opts: {
         release: async () => {
           stopHousekeeping();
           await dispatcher.stop();
+          await sealer.stop();
           await db.close();
         },
       }),
+  };
+}
+
+/**
+ * Records refused and failed requests in the tenant's trail, in their own transaction (the request's
+ * rolled back): a 403 on any route is `denied` under the route's action (or the permission it lacked);
+ * any other error on an audited route (`x-action`) is a `failure` with the problem as reason.
+ * Unauthenticated requests have no tenant to record them in; the identity module records login
+ * failures itself.
+ */
+function recordRefusal(db: Database): ProblemObserver {
+  return async (req, problem) => {
+    const principal = req.principal;
+    if (principal?.kind !== 'tenant') return;
+    const schema = req.routeOptions.schema;
+    const action = schema?.['x-action'];
+    const denied = problem.status === 403;
+    if (!denied && !action) return;
+    if (problem.status === 401) return;
+    const name = action ?? schema?.['x-permission'] ?? 'unknown';
+    await auditAttempt(
+      db,
+      {
+        tenantId: principal.tenantId,
+        actor: principal.actor,
+        requestId: req.id,
+        ip: req.ip ?? null,
+        userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
+      },
+      {
+        action: name,
+        resource: resourceOf(name, req.params),
+        outcome: denied ? 'denied' : 'failure',
+        reason:
+          `${problem.status} ${problem.type.split('/').pop()}: ${problem.detail ?? problem.title}`.slice(
+            0,
+            500,
+          ),
+      },
+    );
   };
 }

@@ -1,5 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ephemeralAuditKeys } from '../platform/audit/keys.ts';
+import { verifyExport } from '../platform/audit/verify-export.ts';
 import { ConfigError, loadConfig } from '../platform/config/config.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
@@ -20,6 +23,8 @@ Commands:
   operator:token:revoke --id opt_…         revoke a platform-operator token
   openapi:write [--out openapi.json]       write the OpenAPI document of the current code
   config:check                             validate the environment configuration and print it (secrets masked)
+  audit:verify --file F [--public-key P]... verify an audit export offline (exit 0 if intact, 1 if not); pin the
+                                           keys published at /api/v1/audit/signing-keys with --public-key
 `;
 
 async function run(argv: string[]): Promise<number> {
@@ -37,9 +42,25 @@ async function run(argv: string[]): Promise<number> {
       id: { type: 'string' },
       out: { type: 'string' },
       force: { type: 'boolean' },
+      file: { type: 'string' },
+      'public-key': { type: 'string', multiple: true },
     },
     strict: true,
   });
+  if (command === 'audit:verify') {
+    // Offline: needs neither configuration nor database, only the file and the public keys.
+    const file = values.file;
+    if (!file) throw new UsageError('--file is required');
+    const keys = (values['public-key'] ?? []).map((f) => createPublicKey(readFileSync(f)));
+    const result = verifyExport(readFileSync(file, 'utf8'), keys);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stderr.write(
+      result.ok
+        ? `Intact: ${result.events_checked} events (${result.first_seq ?? '-'}–${result.last_seq ?? '-'}), ${result.checkpoints_checked} signed checkpoint(s), keys ${result.keys}.\n`
+        : `NOT intact: ${result.problems.length} problem(s), first: ${result.problems[0]?.problem}\n`,
+    );
+    return result.ok ? 0 : 1;
+  }
   const config = loadConfig();
   const need = (key: keyof typeof values): string => {
     const v = values[key];
@@ -63,6 +84,7 @@ async function run(argv: string[]): Promise<number> {
       const { app } = await buildApp({
         config: { ...config, logLevel: 'silent', publicUrl: 'http://localhost:3000' },
         db,
+        auditKeys: ephemeralAuditKeys(),
       });
       await app.ready();
       const out = values.out ?? 'openapi.json';

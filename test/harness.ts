@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { ephemeralAuditKeys } from '../platform/audit/keys.ts';
 import { type Config, loadConfig } from '../platform/config/config.ts';
 import { type Database, type Driver, openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
@@ -99,6 +100,7 @@ export async function startTestApp(
   const comptoir = await buildApp({
     config,
     db: tdb.db,
+    auditKeys: ephemeralAuditKeys(),
     ...(opts.logStream ? { logStream: opts.logStream } : {}),
   });
   await comptoir.app.listen({ port: 0, host: '127.0.0.1' });
@@ -118,7 +120,8 @@ export async function startTestApp(
     const res = await fetch(url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
     const text = await res.text();
     let parsed: unknown = text;
-    if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
+    if (/^application\/(json|problem\+json)|\+json/.test(res.headers.get('content-type') ?? '') && text)
+      parsed = JSON.parse(text);
     return { status: res.status, headers: res.headers, body: parsed as any };
   };
 
@@ -141,6 +144,7 @@ export async function startTestApp(
     },
     async close() {
       await comptoir.dispatcher.stop();
+      await comptoir.sealer.stop();
       await comptoir.app.close();
       await tdb.drop();
     },

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, ilike, type SQL } from 'drizzle-orm';
+import { audit, changesOf } from '../../platform/audit/record.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { publish } from '../../platform/events/outbox.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
@@ -106,12 +107,18 @@ export async function createAccount(ctx: Ctx, input: AccountInput): Promise<Acco
       updatedAt: now,
     })
     .returning();
+  const created = toAccount(row!);
+  await audit(ctx, {
+    action: 'accounts.account.create',
+    resource: { type: 'account', id: created.id },
+    changes: changesOf(null, { ...created }),
+  });
   await publish(ctx, 'account.created', {
     account_id: row!.id,
     name: row!.name,
     external_ref: row!.externalRef,
   });
-  return toAccount(row!);
+  return created;
 }
 
 export async function getAccount(ctx: Ctx, id: string): Promise<Account> {
@@ -158,8 +165,14 @@ export async function updateAccount(ctx: Ctx, id: string, patch: Partial<Account
     })
     .where(and(eq(accounts.tenantId, ctx.tenantId), eq(accounts.id, id)))
     .returning();
+  const updated = toAccount(row!);
+  await audit(ctx, {
+    action: 'accounts.account.update',
+    resource: { type: 'account', id },
+    changes: changesOf({ ...current }, { ...updated }),
+  });
   await publish(ctx, 'account.updated', { account_id: id, changed });
-  return toAccount(row!);
+  return updated;
 }
 
 export interface AccountFilter {

@@ -24,6 +24,21 @@ export interface AuditEntry {
 export const MASK = '[masked]';
 
 /**
+ * The resource an action names, when the HTTP layer records it without the service's help: the type
+ * is the action's middle segment (`accounts.account.update` → `account`), the ID the route's last
+ * `…_id` path parameter.
+ */
+export function resourceOf(action: string, params: unknown): { type: string; id: string | null } {
+  const ids = Object.entries((params ?? {}) as Record<string, unknown>).filter(
+    ([k, v]) => /(^|_)id$/.test(k) && typeof v === 'string',
+  );
+  return {
+    type: action.split('.').slice(-2, -1)[0] ?? 'unknown',
+    id: (ids.at(-1)?.[1] as string | undefined) ?? null,
+  };
+}
+
+/**
  * Field names whose values never enter the trail (the fact that they changed does). Secrets must not
  * be recoverable from an export; personal data would make the immutable trail a GDPR problem.
  */
@@ -54,7 +69,14 @@ export function changesOf(
   return Object.keys(out).length ? out : null;
 }
 
-interface Who {
+/** How many events each open transaction recorded (the HTTP layer checks that a write recorded one). */
+const recorded = new WeakMap<object, number>();
+
+export function auditedIn(tx: Ctx['tx']): number {
+  return recorded.get(tx) ?? 0;
+}
+
+export interface Who {
   tenantId: string;
   actor: Actor | null;
   requestId: string | null;
@@ -82,6 +104,7 @@ async function insert(tx: Ctx['tx'], who: Who, e: AuditEntry): Promise<string> {
  */
 export async function audit(ctx: Ctx, entry: AuditEntry): Promise<string> {
   const id = await insert(ctx.tx, ctx, entry);
+  recorded.set(ctx.tx, (recorded.get(ctx.tx) ?? 0) + 1);
   ctx.afterCommit(() => {
     ctx.db.signals.emit(AUDIT_SIGNAL);
   });

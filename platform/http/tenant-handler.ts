@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { audit, auditedIn, resourceOf } from '../audit/record.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import type { Ctx } from '../context.ts';
 import { type Database, rows } from '../db/database.ts';
@@ -94,6 +95,12 @@ export async function inTenant<T>(
         afterCommit,
       };
       const result = await fn(ctx);
+      // Every write (and every audited read) leaves an event in this same transaction. Services
+      // record the precise one (resource, before/after); this is the net under a forgotten call.
+      const action = req.routeOptions.schema?.['x-action'];
+      if (action && auditedIn(tx) === 0) {
+        await audit(ctx, { action, resource: resourceOf(action, req.params) });
+      }
       if (key) {
         await tx.execute(sql`
           insert into idempotency_keys (tenant_id, key, principal_id, method, route, request_hash, response_status, response_body)

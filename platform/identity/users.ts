@@ -1,5 +1,6 @@
 import { hash } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
+import { audit, changesOf } from '../audit/record.ts';
 import type { Ctx } from '../context.ts';
 import { rows } from '../db/database.ts';
 import { conflict } from '../http/problems.ts';
@@ -35,6 +36,11 @@ export async function createUser(ctx: Ctx, input: NewUser): Promise<{ id: string
       returning id`),
   );
   if (!inserted[0]) throw conflict('A user with this e-mail already exists in this tenant.');
+  await audit(ctx, {
+    action: 'identity.user.create',
+    resource: { type: 'user', id },
+    changes: changesOf(null, { email: input.email, display_name: input.displayName, kind: input.kind }),
+  });
   return { id };
 }
 
@@ -54,5 +60,15 @@ export async function createApiToken(
     insert into api_tokens (tenant_id, id, user_id, name, token_hash, token_hint, scopes, expires_at)
     values (${ctx.tenantId}, ${id}, ${input.userId}, ${input.name}, ${hashSecret(token)}, ${token.slice(-4)},
             ${`{${input.scopes.map((s) => `"${s}"`).join(',')}}`}::text[], ${input.expiresAt?.toISOString() ?? null})`);
+  await audit(ctx, {
+    action: 'identity.api_token.create',
+    resource: { type: 'api_token', id },
+    changes: changesOf(null, {
+      user_id: input.userId,
+      name: input.name,
+      scopes: input.scopes,
+      expires_at: input.expiresAt?.toISOString() ?? null,
+    }),
+  });
   return { id, token };
 }

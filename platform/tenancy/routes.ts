@@ -82,6 +82,7 @@ export function tenancyRoutes(db: Database): FastifyPluginAsyncTypebox {
             "Creates a tenant (a merchant), its domains, its owner user and the owner's first API token (returned once). Platform operators only.",
           tags: ['Platform'],
           'x-permission': 'platform.tenant.create',
+          'x-action': 'tenancy.tenant.create',
           body: CreateTenantBody,
           response: { 201: CreatedTenantSchema },
         },
@@ -104,6 +105,11 @@ export function tenancyRoutes(db: Database): FastifyPluginAsyncTypebox {
             owner: { email: b.owner.email, displayName: b.owner.display_name },
           },
           req.principal!.actor,
+          {
+            requestId: req.id,
+            ip: req.ip ?? null,
+            userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
+          },
         );
         reply.code(201);
         return {

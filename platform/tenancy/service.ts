@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { audit, changesOf } from '../audit/record.ts';
 import { type Actor, type Ctx, systemActor } from '../context.ts';
 import { type Database, rows } from '../db/database.ts';
 import { APP_ROLE, enterScope, inSystemTransaction } from '../db/scope.ts';
@@ -68,6 +69,11 @@ export async function createTenant(
   db: Database,
   input: NewTenant,
   by: Actor = systemActor('cli'),
+  origin: { requestId: string; ip: string | null; userAgent: string | null } = {
+    requestId: 'tenant-creation',
+    ip: null,
+    userAgent: null,
+  },
 ): Promise<CreatedTenant> {
   const tenantId = newId('ten');
   const domains = [...new Set((input.domains ?? []).map((d) => d.toLowerCase()))];
@@ -93,14 +99,17 @@ export async function createTenant(
     const ctx: Ctx = {
       tenantId,
       actor: by,
-      requestId: 'tenant-creation',
-      ip: null,
-      userAgent: null,
+      ...origin,
       locale: input.defaultLocale ?? 'fr',
       tx,
       db,
       afterCommit,
     };
+    await audit(ctx, {
+      action: 'tenancy.tenant.create',
+      resource: { type: 'tenant', id: tenantId },
+      changes: changesOf(null, { name: input.name, slug: input.slug, domains }),
+    });
     const owner = await createUser(ctx, {
       email: input.owner.email,
       displayName: input.owner.displayName,
