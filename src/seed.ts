@@ -3,11 +3,12 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { frenchVatNumber, luhnValid } from '../modules/accounts/rules.ts';
-import { createAccount } from '../modules/accounts/service.ts';
+import { createAccount, listAccounts, updateAccount } from '../modules/accounts/service.ts';
+import { auditAttempt } from '../platform/audit/record.ts';
 import { runAsTenant, systemActor } from '../platform/context.ts';
 import { type Database, rows } from '../platform/db/database.ts';
 import { inSystemTransaction } from '../platform/db/scope.ts';
-import { createUser } from '../platform/identity/users.ts';
+import { createApiToken, createUser } from '../platform/identity/users.ts';
 import { createTenant } from '../platform/tenancy/service.ts';
 
 export interface DemoLogin {
@@ -108,6 +109,8 @@ export async function seedDemo(db: Database, dataDir: string): Promise<DemoCrede
     });
   });
 
+  await seedTrail(db, acme.tenant.id, acme.ownerId);
+
   const bricolesPassword = demoPassword();
   const bricoles = await createTenant(db, {
     name: 'Bricoles & Cie',
@@ -128,6 +131,43 @@ export async function seedDemo(db: Database, dataDir: string): Promise<DemoCrede
 
   writeDemoCredentials(dataDir, creds);
   return creds;
+}
+
+/**
+ * A few days of ordinary life for the demo trail: the ERP connector (an API token) blocks an account
+ * for unpaid invoices and is refused a change it has no right to; a reader's attempt is denied.
+ */
+async function seedTrail(db: Database, tenantId: string, ownerId: string): Promise<void> {
+  const erp = await runAsTenant(db, { tenantId, actor: systemActor('seed') }, (ctx) =>
+    createApiToken(ctx, {
+      userId: ownerId,
+      name: 'ERP connector (Sage X3)',
+      scopes: ['accounts.account.read', 'accounts.account.write'],
+    }),
+  );
+  const erpActor = {
+    type: 'api_token' as const,
+    id: erp.id,
+    userId: ownerId,
+    displayName: 'ERP connector (Sage X3)',
+    permissions: new Set(['accounts.account.read', 'accounts.account.write']),
+  };
+  const origin = { ip: '10.20.0.15', userAgent: 'SageX3-Connector/4.2', requestId: 'req_seed_erp_sync' };
+  await runAsTenant(db, { tenantId, actor: erpActor, ...origin }, async (ctx) => {
+    const page = await listAccounts(ctx, { limit: 10, external_ref: 'C-000103' });
+    const hotel = page.data[0];
+    if (hotel) await updateAccount(ctx, hotel.id, { status: 'blocked' });
+  });
+  await auditAttempt(
+    db,
+    { tenantId, actor: erpActor, ...origin },
+    {
+      action: 'tenancy.tenant.update',
+      resource: { type: 'tenant', id: tenantId },
+      outcome: 'denied',
+      reason: '403 forbidden: This action requires the permission tenancy.tenant.write.',
+    },
+  );
 }
 
 export function demoCredentialsPath(dataDir: string): string {
