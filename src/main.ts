@@ -1,27 +1,25 @@
 import { performance } from 'node:perf_hooks';
+import { loadAuditKeys } from '../platform/audit/keys.ts';
 import { ConfigError, loadConfig } from '../platform/config/config.ts';
 import { onSignals } from '../platform/http/lifecycle.ts';
-import { buildApp } from './app.ts';
-import { migrateConfigured, openConfiguredDatabase } from './bootstrap.ts';
-import { isEmpty, readDemoCredentials, seedDemo } from './seed.ts';
 
 /** `npm start`: migrate, seed the demo tenant on an empty database, serve, print where and how to log in. */
 async function main(): Promise<void> {
   const t0 = performance.now();
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadConfig();
+  // Key files are configuration too: a bad one stops the start before the database is touched.
+  const auditKeys = loadAuditKeys(config);
+  // The application is loaded only once the configuration is known good: a bad value fails in a blink.
+  const [{ buildApp }, { migrateConfigured, openConfiguredDatabase }, seed] = await Promise.all([
+    import('./app.ts'),
+    import('./bootstrap.ts'),
+    import('./seed.ts'),
+  ]);
+  const { demoCredentialsPath, isEmpty, readDemoCredentials, seedDemo } = seed;
   const db = await openConfiguredDatabase(config);
   const applied = await migrateConfigured(config, db);
   if (config.seedDemo && (await isEmpty(db))) await seedDemo(db, config.dataDir);
-  const comptoir = await buildApp({ config, db });
+  const comptoir = await buildApp({ config, db, auditKeys });
   comptoir.startWorkers();
   await comptoir.app.listen({ port: config.port, host: config.host });
   onSignals(() => comptoir.stop());
@@ -31,7 +29,7 @@ async function main(): Promise<void> {
   const base = config.publicUrl.replace(`:${config.port}`, `:${port}`);
   const lines = [
     '',
-    `Comptoir is ready in ${Math.round(performance.now() - t0)} ms (${db.driver === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}${applied.length ? `, applied ${applied.length} migration(s)` : ''}).`,
+    `Comptoir is ready in ${Math.round(performance.now() - t0)} ms (${db.driver === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}${applied.length ? `, applied ${applied.length} migration(s)` : ', no pending migrations'}).`,
     `  API            ${base}/api/v1`,
     `  API reference  ${base}/docs`,
     `  OpenAPI        ${base}/openapi.json`,
@@ -39,7 +37,10 @@ async function main(): Promise<void> {
   ];
   const demo = config.seedDemo ? readDemoCredentials(config.dataDir) : null;
   if (demo) {
-    lines.push('', 'Demo logins (generated for this installation; also in data/demo-credentials.json):');
+    lines.push(
+      '',
+      `Demo logins (generated for this installation; also in ${demoCredentialsPath(config.dataDir)}):`,
+    );
     for (const l of demo.logins)
       lines.push(`  ${l.tenant.padEnd(9)} ${l.role.padEnd(21)} ${l.email}  ${l.password}`);
     lines.push('', 'Demo API tokens (Authorization: Bearer …):');
@@ -53,6 +54,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
   process.stderr.write(`Comptoir failed to start: ${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });

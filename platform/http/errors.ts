@@ -74,6 +74,8 @@ const FASTIFY_CODES: Record<string, ProblemType> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation-error',
   FST_ERR_CTP_INVALID_TYPE: 'unsupported-media-type',
+  FST_ERR_BAD_URL: 'validation-error', // a path that is not valid percent-encoding
+  FST_ERR_MAX_PARAM_LENGTH: 'validation-error', // a path parameter longer than any identifier
 };
 
 /** PostgreSQL errors that can only come from a client's request reaching a constraint. */
@@ -81,6 +83,12 @@ const PG_CODES: Record<string, ProblemType> = {
   '23505': 'conflict', // unique_violation
   '23503': 'conflict', // foreign_key_violation
   '40001': 'conflict', // serialization_failure: the client may retry
+};
+
+/** Data a client sent that PostgreSQL cannot take as text (the edge should have refused it first). */
+const PG_CLIENT_DATA: Record<string, string> = {
+  '22021': 'contains a character the database cannot store (U+0000)', // character_not_in_repertoire
+  '22P05': 'contains a character the database cannot store', // untranslatable_character
 };
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
@@ -117,6 +125,8 @@ export function toProblem(error: FastifyError & { validation?: AjvError[] }, req
   if (fastifyType) return problem(req, fastifyType, error.message);
   const pgType = PG_CODES[dbCode(error) ?? ''];
   if (pgType) return problem(req, pgType, 'The change conflicts with existing data.');
+  const pgData = PG_CLIENT_DATA[dbCode(error) ?? ''];
+  if (pgData) return problem(req, 'validation-error', `The request ${pgData}.`);
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     const type = (Object.entries(PROBLEM_TYPES).find(([, d]) => d.status === status)?.[0] ??

@@ -29,6 +29,12 @@ export const REDACTED_KEYS = [
   'totp',
   'code',
   'recovery_code',
+  'display_name',
+  'first_name',
+  'last_name',
+  'secret_access_key',
+  'private_key',
+  'client_assertion',
 ];
 
 export const REDACT_PATHS = [
@@ -41,6 +47,21 @@ export const REDACT_PATHS = [
   ...REDACTED_KEYS.map((k) => `*.*.${k}`),
 ];
 
+/**
+ * Errors without the data they carry: a failed query's parameters (Drizzle puts them in `params`,
+ * and in `message` and `stack` as a `params: …` line) are request data — e-mails, names, secrets.
+ */
+function serializeError(err: Error): Record<string, unknown> {
+  const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+  const scrub = (text: unknown) =>
+    typeof text === 'string' ? text.replace(/^params: .*$/gm, 'params: [redacted]') : text;
+  delete out.params;
+  delete out.detail; // PostgreSQL's detail quotes the offending values ("Key (email)=(…)")
+  out.message = scrub(out.message);
+  out.stack = scrub(out.stack);
+  return out;
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
@@ -48,6 +69,7 @@ export function loggerOptions(level: string): LoggerOptions {
     base: { service: 'comptoir' },
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: {
+      err: serializeError,
       // Method and route only: query strings may carry personal data (searches, e-mails).
       req: (req: FastifyRequest) => ({
         method: req.method,
