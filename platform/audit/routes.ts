@@ -4,6 +4,7 @@ import type { PermissionDefinition } from '../access/permissions.ts';
 import type { Database } from '../db/database.ts';
 import { Page, PageQuery } from '../http/pagination.ts';
 import { inTenant } from '../http/tenant-handler.ts';
+import { requireRecentSecondFactor } from '../identity/step-up.ts';
 import { AUDIT_FORMATS, CONTENT_TYPES, formatLine } from './formats.ts';
 import type { AuditKeys } from './keys.ts';
 import { audit } from './record.ts';
@@ -203,6 +204,8 @@ export function auditRoutes({
         // Seal what is committed and sign the head, so the export ends at a fresh checkpoint.
         if (req.principal?.kind === 'tenant') await sealer.sealTenant(req.principal.tenantId, true);
         const lines = await inTenant(db, req, reply, async (ctx) => {
+          // A mass export of the trail is a sensitive action: a recent second factor for web sessions.
+          await requireRecentSecondFactor(ctx);
           const state = await chainState(ctx.tx, ctx.tenantId);
           const from = q.from_seq ?? state.first_seq ?? 1;
           const to = Math.min(q.to_seq ?? Number.MAX_SAFE_INTEGER, from + MAX_EXPORT_EVENTS - 1);
@@ -284,6 +287,7 @@ export function auditRoutes({
             'Ed25519 public keys (SPKI PEM) of this deployment, current and previous. Pin them when verifying exports offline.',
           tags,
           'x-permission': 'public',
+          security: [],
           response: {
             200: Type.Object({
               current_key_id: Type.String(),
