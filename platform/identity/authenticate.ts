@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Actor } from '../context.ts';
 import { type Database, rows } from '../db/database.ts';
 import { inSystemTransaction } from '../db/scope.ts';
+import { intersectPermissions } from './machine-permissions.ts';
 import { API_TOKEN_PREFIX, hashSecret, looksLikeSecret, OPERATOR_TOKEN_PREFIX } from './tokens.ts';
 
 /** Who sent a request, once authenticated. */
@@ -21,9 +22,12 @@ export async function authenticateBearer(
   db: Database,
   secret: string,
   ip: string | null,
+  /** Verifies an OAuth access token (a JWT): platform/identity/oauth.ts `verifyAccessToken`. */
+  verifyJwt?: (token: string) => Promise<Principal | null>,
 ): Promise<Principal | null> {
   if (looksLikeSecret(API_TOKEN_PREFIX, secret)) return authenticateApiToken(db, secret, ip);
   if (looksLikeSecret(OPERATOR_TOKEN_PREFIX, secret)) return authenticateOperator(db, secret);
+  if (verifyJwt && secret.startsWith('eyJ')) return verifyJwt(secret);
   return null;
 }
 
@@ -34,25 +38,30 @@ async function authenticateApiToken(
 ): Promise<Principal | null> {
   const hash = hashSecret(secret);
   return inSystemTransaction(db, async (tx) => {
+    // A token belongs to a user or to a service account (migration 0007); either must be active.
     const [row] = rows<{
       tenant_id: string;
       id: string;
-      user_id: string;
+      user_id: string | null;
+      service_account_id: string | null;
       name: string;
       scopes: string[];
       display_name: string;
+      sa_permissions: string[] | null;
       stale: boolean;
     }>(
       await tx.execute(sql`
-        select t.tenant_id, t.id, t.user_id, t.name, t.scopes, u.display_name,
+        select t.tenant_id, t.id, t.user_id, t.service_account_id, t.name, t.scopes,
+               coalesce(u.display_name, s.name) as display_name, s.permissions as sa_permissions,
                (t.last_used_at is null or t.last_used_at < now() - make_interval(secs => ${LAST_USED_REFRESH_SECONDS})) as stale
           from api_tokens t
-          join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
+          left join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
+          left join service_accounts s on s.tenant_id = t.tenant_id and s.id = t.service_account_id
           join tenants n on n.id = t.tenant_id
          where t.token_hash = ${hash}
            and t.revoked_at is null
            and (t.expires_at is null or t.expires_at > now())
-           and u.status = 'active'
+           and (u.status = 'active' or s.status = 'active')
            and n.status = 'active'`),
     );
     if (!row) return null;
@@ -60,13 +69,30 @@ async function authenticateApiToken(
       await tx.execute(sql`update api_tokens set last_used_at = now(), last_used_ip = ${ip}
                            where tenant_id = ${row.tenant_id} and id = ${row.id}`);
     }
+    if (row.service_account_id) {
+      // A service account's token: its scopes ∩ the account's current permissions.
+      return {
+        kind: 'tenant',
+        tenantId: row.tenant_id,
+        actor: {
+          type: 'service_account',
+          id: row.service_account_id,
+          userId: null,
+          displayName: `${row.display_name} (token "${row.name}")`,
+          permissions: intersectPermissions(
+            parseTextArray(row.scopes),
+            parseTextArray(row.sa_permissions ?? []),
+          ),
+        },
+      };
+    }
     return {
       kind: 'tenant',
       tenantId: row.tenant_id,
       actor: {
         type: 'api_token',
         id: row.id,
-        userId: row.user_id,
+        userId: row.user_id as string,
         displayName: `${row.display_name} (token "${row.name}")`,
         permissions: new Set(parseTextArray(row.scopes)),
       },

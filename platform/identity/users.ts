@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { audit, changesOf } from '../audit/record.ts';
 import type { Ctx } from '../context.ts';
 import { rows } from '../db/database.ts';
-import { conflict } from '../http/problems.ts';
+import { conflict, notFound } from '../http/problems.ts';
 import { newId } from '../ids.ts';
 import { API_TOKEN_PREFIX, generateSecret, hashSecret } from './tokens.ts';
 
@@ -71,4 +71,19 @@ export async function createApiToken(
     }),
   });
   return { id, token };
+}
+
+/** Makes a buyer user belong to a customer account (buyers order for their company). */
+export async function attachBuyerToAccount(ctx: Ctx, userId: string, accountId: string): Promise<void> {
+  const updated = rows<{ id: string }>(
+    await ctx.tx.execute(sql`update users set account_id = ${accountId}, updated_at = now()
+                              where tenant_id = ${ctx.tenantId} and id = ${userId} and kind = 'buyer'
+                          returning id`),
+  );
+  if (!updated[0]) throw notFound(`Buyer user ${userId}`);
+  await audit(ctx, {
+    action: 'identity.user.update',
+    resource: { type: 'user', id: userId },
+    changes: changesOf({ account_id: null }, { account_id: accountId }),
+  });
 }
