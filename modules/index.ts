@@ -1,5 +1,6 @@
 import type { ModuleDefinition } from '../platform/module.ts';
 import { accountsModule } from './accounts/index.ts';
+import { catalogModule } from './catalog/index.ts';
 
 /** Every business module, in registration order. */
-export const modules: ModuleDefinition[] = [accountsModule];
+export const modules: ModuleDefinition[] = [accountsModule, catalogModule];

@@ -10,6 +10,8 @@ export interface Actor {
   userId: string | null;
   displayName: string;
   permissions: ReadonlySet<string>;
+  /** The web session a `user` actor came with (step-up checks its last second factor). */
+  sessionId?: string;
 }
 
 /**

@@ -3,17 +3,25 @@ import type { Writable } from 'node:stream';
 import { Type } from 'typebox';
 import { modules } from '../modules/index.ts';
 import { PermissionCatalogue } from '../platform/access/permissions.ts';
+import { AuditDelivery } from '../platform/audit/delivery.ts';
+import { auditDeliveryRoutes } from '../platform/audit/delivery-routes.ts';
 import { type AuditKeys, loadAuditKeys } from '../platform/audit/keys.ts';
 import { auditAttempt, resourceOf } from '../platform/audit/record.ts';
 import { AUDIT_PERMISSIONS, auditRoutes } from '../platform/audit/routes.ts';
 import { AuditSealer } from '../platform/audit/sealer.ts';
 import type { Config } from '../platform/config/config.ts';
+import { loadSecretBox, type SecretBox } from '../platform/crypto/secrets.ts';
 import type { Database } from '../platform/db/database.ts';
 import { startHousekeeping } from '../platform/db/housekeeping.ts';
 import { OutboxDispatcher } from '../platform/events/dispatcher.ts';
 import type { ProblemObserver } from '../platform/http/errors.ts';
 import { shutdown } from '../platform/http/lifecycle.ts';
 import { type App, createServer, type ServerState } from '../platform/http/server.ts';
+import { createIdentity } from '../platform/identity/index.ts';
+import { MACHINE_IDENTITY_PERMISSIONS } from '../platform/identity/machine-permissions.ts';
+import { machineIdentityRoutes } from '../platform/identity/machine-routes.ts';
+import type { MailSender } from '../platform/mail/sender.ts';
+import { FileObjectStore } from '../platform/storage/object-store.ts';
 import { tenancyRoutes } from '../platform/tenancy/routes.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -32,6 +40,12 @@ export interface Comptoir {
   state: ServerState;
   dispatcher: OutboxDispatcher;
   sealer: AuditSealer;
+  /** SIEM push and retention of the audit trail (tests run its rounds directly). */
+  auditDelivery: AuditDelivery;
+  /** Seals tenants' secrets stored in the database. */
+  secrets: SecretBox;
+  /** Sends the mail outbox over SMTP (when SMTP_URL is set). */
+  mailer: MailSender;
   auditKeys: AuditKeys;
   permissions: PermissionCatalogue;
   /** Starts the background work of this process: outbox delivery and housekeeping. */
@@ -47,9 +61,12 @@ export async function buildApp(opts: {
   logStream?: Writable;
   /** Checkpoint signing keys; by default from AUDIT_SIGNING_KEY_FILE or DATA_DIR/keys. */
   auditKeys?: AuditKeys;
+  /** By default from SECRETS_KEY_FILE or DATA_DIR/keys (random in memory under NODE_ENV=test). */
+  secrets?: SecretBox;
 }): Promise<Comptoir> {
   const { config, db } = opts;
   const auditKeys = opts.auditKeys ?? loadAuditKeys(config);
+  const secrets = opts.secrets ?? loadSecretBox(config);
   const { app, state } = await createServer({
     config,
     db,
@@ -60,6 +77,10 @@ export async function buildApp(opts: {
   const permissions = new PermissionCatalogue();
   permissions.register(PLATFORM_PERMISSIONS);
   permissions.register(AUDIT_PERMISSIONS);
+  const identity = createIdentity(db, config, app.log, secrets);
+  permissions.register(identity.permissions);
+  app.addHook('onClose', () => identity.stop());
+  permissions.register(MACHINE_IDENTITY_PERMISSIONS);
   const dispatcher = new OutboxDispatcher(db, { pollMs: config.outboxPollMs, logger: app.log });
   const sealer = new AuditSealer(db, auditKeys, {
     pollMs: config.outboxPollMs,
@@ -68,7 +89,26 @@ export async function buildApp(opts: {
   });
 
   await app.register(tenancyRoutes(db));
+  await app.register(identity.routes);
   await app.register(auditRoutes({ db, keys: auditKeys, sealer }));
+  const auditDelivery = new AuditDelivery(db, auditKeys, secrets, {
+    pollMs: config.auditDeliveryPollMs,
+    batchSize: config.auditDeliveryBatchSize,
+    retentionIntervalMs: config.auditRetentionIntervalS * 1000,
+    archiveStore: new FileObjectStore(config.auditArchiveDir),
+    allowPrivateEndpoints: config.auditS3AllowPrivateEndpoints,
+    logger: app.log,
+  });
+  await app.register(
+    auditDeliveryRoutes({
+      db,
+      delivery: auditDelivery,
+      sealer,
+      secrets,
+      allowPrivateEndpoints: config.auditS3AllowPrivateEndpoints,
+    }),
+  );
+  await app.register(machineIdentityRoutes({ db, config, catalogue: permissions }));
   for (const m of modules) {
     permissions.register(m.permissions);
     await app.register(m.routes({ db }));
@@ -104,11 +144,16 @@ export async function buildApp(opts: {
     state,
     dispatcher,
     sealer,
+    auditDelivery,
+    secrets,
+    mailer: identity.mailer,
     auditKeys,
     permissions,
     startWorkers() {
       dispatcher.start();
+      identity.mailer.start();
       sealer.start();
+      auditDelivery.start();
       stopHousekeeping = startHousekeeping(db, 10 * 60_000, (err) =>
         app.log.error({ err }, 'housekeeping failed'),
       );
@@ -121,6 +166,7 @@ export async function buildApp(opts: {
           stopHousekeeping();
           await dispatcher.stop();
           await sealer.stop();
+          await auditDelivery.stop();
           await db.close();
         },
       }),

@@ -4,11 +4,12 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { frenchVatNumber, luhnValid } from '../modules/accounts/rules.ts';
 import { createAccount, listAccounts, updateAccount } from '../modules/accounts/service.ts';
+import { seedDemoCatalog } from '../modules/catalog/demo.ts';
 import { auditAttempt } from '../platform/audit/record.ts';
 import { runAsTenant, systemActor } from '../platform/context.ts';
 import { type Database, rows } from '../platform/db/database.ts';
 import { inSystemTransaction } from '../platform/db/scope.ts';
-import { createApiToken, createUser } from '../platform/identity/users.ts';
+import { attachBuyerToAccount, createApiToken, createUser } from '../platform/identity/users.ts';
 import { createTenant } from '../platform/tenancy/service.ts';
 
 export interface DemoLogin {
@@ -53,6 +54,12 @@ const STAFF = [
   { role: 'finance', email: 'marc.dubois@acme-industrie.example', name: 'Marc Dubois' },
 ];
 
+const BUYER = {
+  role: 'buyer (Boulangerie Martin)',
+  email: 'lucie.martin@boulangerie-martin.example',
+  name: 'Lucie Martin',
+};
+
 const CUSTOMERS = [
   { name: 'Boulangerie Martin', sirenBase: '41234567', nicBase: '0001', ref: 'C-000101' },
   {
@@ -81,6 +88,11 @@ export async function seedDemo(db: Database, dataDir: string): Promise<DemoCrede
     domains: ['localhost', 'acme.localhost'],
     owner: { email: owner!.email, displayName: owner!.name, password: ownerPassword },
   });
+  // MFA is available to every demo user but enrolled for none, so that the demo login works with the
+  // password alone. To try it: log in, POST /api/v1/auth/mfa/totp (scan the otpauth:// URI or type the
+  // secret into an authenticator app), POST /api/v1/auth/mfa/totp/confirm {code} — the next login asks
+  // for the code (POST /api/v1/auth/login/mfa). Or register a passkey: /api/v1/auth/mfa/webauthn/….
+  // PATCH /api/v1/security-settings {mfa_policy: 'required_for_admins'} makes it mandatory for staff admins.
   creds.logins.push({ tenant: 'acme', role: owner!.role, email: owner!.email, password: ownerPassword });
   creds.apiTokens.push({ tenant: 'acme', token: acme.ownerToken.token });
 
@@ -100,6 +112,19 @@ export async function seedDemo(db: Database, dataDir: string): Promise<DemoCrede
         external_ref: c.ref,
       });
     }
+    // A buyer of the first customer (Boulangerie Martin), who signs in to the storefront.
+    const bakery = (await listAccounts(ctx, { limit: 1, external_ref: 'C-000101' })).data[0];
+    if (bakery) {
+      const password = demoPassword();
+      const buyer = await createUser(ctx, {
+        email: BUYER.email,
+        displayName: BUYER.name,
+        kind: 'buyer',
+        password,
+      });
+      await attachBuyerToAccount(ctx, buyer.id, bakery.id);
+      creds.logins.push({ tenant: 'acme', role: BUYER.role, email: BUYER.email, password });
+    }
     await createAccount(ctx, {
       name: 'Bau Schmidt',
       legal_name: 'Bau Schmidt GmbH',
@@ -109,6 +134,7 @@ export async function seedDemo(db: Database, dataDir: string): Promise<DemoCrede
     });
   });
 
+  await runAsTenant(db, { tenantId: acme.tenant.id, actor: systemActor('seed') }, (ctx) => seedDemoCatalog(ctx));
   await seedTrail(db, acme.tenant.id, acme.ownerId);
 
   const bricolesPassword = demoPassword();

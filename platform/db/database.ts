@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -77,7 +79,9 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     dir = path.resolve(opts.pgliteDir);
     mkdirSync(dir, { recursive: true });
   }
-  const client = new PGlite(dir);
+  // Contrib extensions the catalogue search needs (migration 0008 creates them); on a PostgreSQL
+  // server they come with the contrib package.
+  const client = new PGlite({ ...(dir ? { dataDir: dir } : {}), extensions: { pg_trgm, unaccent } });
   await client.waitReady;
   const orm = drizzlePglite(client) as unknown as Orm;
   return {

@@ -12,6 +12,8 @@ const PLATFORM_TABLES: Record<string, string> = {
   tenants: 'the tenant directory itself (a tenant sees only its own row)',
   tenant_domains: 'host → tenant routing; a host is globally unique',
   operator_tokens: "the platform operators' credentials",
+  oauth_signing_keys:
+    'keys that sign OAuth access tokens: the deployment is the issuer (private parts encrypted)',
   schema_migrations: 'migration bookkeeping',
 };
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AUTHENTICATED, hasPermission, PUBLIC } from '../access/permissions.ts';
 import type { Database } from '../db/database.ts';
 import { authenticateBearer, type Principal } from '../identity/authenticate.ts';
+import { authenticateSessionCookie } from '../identity/sessions.ts';
 import { AppError } from './problems.ts';
 
 declare module 'fastify' {
@@ -16,6 +17,8 @@ declare module 'fastify' {
      * records the success; a refusal or failure of the request is recorded under the same name.
      */
     'x-action'?: string;
+    /** The route reads the Authorization header itself (the OAuth token endpoint: HTTP Basic client authentication). */
+    'x-own-authorization'?: boolean;
   }
 }
 
@@ -27,17 +30,24 @@ export function routePermission(req: FastifyRequest): string | undefined {
  * Authenticates the bearer token (if any) and enforces the route's `x-permission` before the body is
  * even parsed: a caller without the right learns nothing from validation errors.
  */
-export function registerAuthHooks(app: FastifyInstance, db: Database): void {
+export function registerAuthHooks(
+  app: FastifyInstance,
+  db: Database,
+  opts: { verifyJwt?: (token: string) => Promise<Principal | null> } = {},
+): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     const header = req.headers.authorization;
-    if (header !== undefined) {
+    if (header !== undefined && !req.routeOptions.schema?.['x-own-authorization']) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      const principal = match?.[1] ? await authenticateBearer(db, match[1], req.ip) : null;
+      const principal = match?.[1] ? await authenticateBearer(db, match[1], req.ip, opts.verifyJwt) : null;
       // A credential that does not authenticate is refused, never downgraded to anonymous.
       if (!principal)
         throw new AppError('unauthenticated', 'The bearer token is not valid, expired or revoked.');
       req.principal = principal;
+    } else {
+      // A web session (cookie): the same principal as a token, and a CSRF check on writes.
+      await authenticateSessionCookie(db, req);
     }
     const permission = routePermission(req);
     if (permission === undefined || permission === PUBLIC) return;

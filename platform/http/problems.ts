@@ -10,6 +10,10 @@ export const PROBLEM_TYPES = {
   'invalid-cursor': { status: 400, title: 'The pagination cursor is not valid' },
   unauthenticated: { status: 401, title: 'Authentication is required' },
   forbidden: { status: 403, title: 'You do not have the permission for this action' },
+  'step-up-required': {
+    status: 403,
+    title: 'This action needs a recent second factor: verify one with POST /api/v1/auth/step-up',
+  },
   'not-found': { status: 404, title: 'The resource does not exist' },
   'method-not-allowed': { status: 405, title: 'The method is not allowed on this resource' },
   conflict: { status: 409, title: 'The request conflicts with the current state of the resource' },

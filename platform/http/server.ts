@@ -11,10 +11,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../config/config.ts';
 import { type Database, ping } from '../db/database.ts';
+import { settingsFrom, verifyAccessToken } from '../identity/oauth.ts';
 import { createLogger } from '../logging/logger.ts';
 import { registerAuthHooks } from './auth-hooks.ts';
 import { makeErrorHandler, notFoundHandler, type ProblemObserver } from './errors.ts';
-import { PROBLEM_TYPES, ProblemSchema, type ProblemType } from './problems.ts';
+import { AppError, type FieldError, PROBLEM_TYPES, ProblemSchema, type ProblemType } from './problems.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsImport as unknown as { default?: FormatsPlugin }).default ??
@@ -72,6 +73,31 @@ function buildValidator(externalSchemas: unknown) {
     (httpPart === 'body' ? body : text).compile(schema);
 }
 
+/** The fields of a request part whose text (value or key) holds U+0000; iterative, so deep JSON cannot overflow the stack. */
+function nulFields(part: FieldError['in'], value: unknown): FieldError[] {
+  const out: FieldError[] = [];
+  const stack: [string, unknown][] = [['', value]];
+  while (stack.length) {
+    const [pointer, v] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000'))
+        out.push({
+          in: part,
+          pointer: pointer || '/',
+          detail: 'must not contain the NUL character (U+0000)',
+        });
+    } else if (v && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        const p = `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        if (k.includes('\u0000'))
+          out.push({ in: part, pointer: p, detail: 'must not contain the NUL character (U+0000)' });
+        stack.push([p, child]);
+      }
+    }
+  }
+  return out.reverse();
+}
+
 /** The error responses every operation may return, documented once. */
 const problemResponse = (description: string) => ({
   description,
@@ -88,6 +114,7 @@ const problemResponse = (description: string) => ({
 export async function createServer(opts: ServerOptions): Promise<{ app: App; state: ServerState }> {
   const { config, db } = opts;
   const state: ServerState = { ready: true };
+  const errorHandler = makeErrorHandler(opts.onProblem);
   const app = Fastify({
     loggerInstance: createLogger(config.logLevel, opts.logStream) as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
@@ -99,12 +126,36 @@ export async function createServer(opts: ServerOptions): Promise<{ app: App; sta
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomUUID()}`;
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors raised before routing (bad percent-encoding, over-long parameter) are problems too;
+    // the onRequest hook has not run, so the request ID header is set here.
+    frameworkErrors: (error, req, reply) => {
+      reply.header('x-request-id', req.id);
+      return errorHandler(error as never, req, reply);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setErrorHandler(makeErrorHandler(opts.onProblem));
+  // Only JSON bodies: Fastify's default text/plain parser would turn a 415 into a confusing 400.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+
+  // PostgreSQL text cannot hold U+0000: refuse it here, naming the field, rather than fail in the database.
+  app.addHook('preValidation', async (req) => {
+    const errors = [
+      ...nulFields('body', req.body),
+      ...nulFields('query', req.query),
+      ...nulFields('params', req.params),
+    ];
+    if (errors.length) {
+      throw new AppError(
+        'validation-error',
+        `${errors[0]!.in}${errors[0]!.pointer} ${errors[0]!.detail}`,
+        errors,
+      );
+    }
   });
 
   app.addSchema(ProblemSchema);
@@ -168,7 +219,8 @@ export async function createServer(opts: ServerOptions): Promise<{ app: App; sta
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  registerAuthHooks(app, db);
+  const oauth = settingsFrom(config);
+  registerAuthHooks(app, db, { verifyJwt: (token) => verifyAccessToken(db, token, oauth) });
 
   const plain = { hide: true } as const;
   app.get('/healthz', { schema: { ...plain, 'x-permission': 'public' } }, async () => ({ status: 'ok' }));
