@@ -134,7 +134,9 @@ export async function seedDemo(db: Database, dataDir: string): Promise<DemoCrede
     });
   });
 
-  await runAsTenant(db, { tenantId: acme.tenant.id, actor: systemActor('seed') }, (ctx) => seedDemoCatalog(ctx));
+  await runAsTenant(db, { tenantId: acme.tenant.id, actor: systemActor('seed') }, (ctx) =>
+    seedDemoCatalog(ctx),
+  );
   await seedTrail(db, acme.tenant.id, acme.ownerId);
 
   const bricolesPassword = demoPassword();

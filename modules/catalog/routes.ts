@@ -55,6 +55,7 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => T
 const Lang = Type.String({ pattern: '^[a-z]{2,3}$', examples: ['fr'] });
 const Texts = (max: number, example: Record<string, string>) =>
   Type.Record(Lang, Type.String({ maxLength: max }), {
+    additionalProperties: false,
     description: 'Translations by language code; the tenant’s fallback language is used for a missing one',
     examples: [example],
   });

@@ -2,6 +2,7 @@ import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Ctx } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.ts';
+import { AppError } from '../../platform/http/problems.ts';
 import { resolveText } from './rules.ts';
 import { brands, categories, media, products, variants } from './schema.ts';
 import { catalogLanguages, filterConditions, type Reading, readingFor } from './service.ts';
@@ -126,8 +127,17 @@ export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string
       join catalog_products p on p.tenant_id = ${ctx.tenantId} and p.id = m.id
       where p.status = 'active' and ${visible}${filters.length ? sql` and ${sql.join(filters, sql` and `)}` : sql``}`;
 
+  if (
+    after &&
+    (![FTS_MODE, FUZZY_MODE, ALL_MODE].includes(String(after[0])) ||
+      !/^-?\d{1,12}(\.\d{1,6})?$/.test(String(after[1])) ||
+      typeof after[2] !== 'string')
+  ) {
+    throw new AppError('invalid-cursor', 'The cursor is not one this API returned.', [
+      { in: 'query', pointer: '/cursor', detail: 'not a cursor returned by this endpoint' },
+    ]);
+  }
   let mode = after ? String(after[0]) : q ? FTS_MODE : ALL_MODE;
-  if (![FTS_MODE, FUZZY_MODE, ALL_MODE].includes(mode)) mode = FTS_MODE;
   let total: number | null = null;
   if (!after) {
     total = await count(ctx, candidates(mode));

@@ -66,10 +66,12 @@ const tenantSlug = Type.String({
 });
 const PendingToken = Type.String({
   pattern: '^[A-Za-z0-9_-]{43}$',
+  examples: ['q3J0bGx0ZXN0cGVuZGluZ3Rva2VuX2V4YW1wbGVfMDA'],
   description: 'The `mfa.pending_token` of the login response (single use, 5 minutes)',
 });
 const TotpCode = Type.String({
   pattern: '^[0-9]{6}$',
+  examples: ['123456'],
   description: 'The 6-digit code of the authenticator app',
 });
 const RecoveryCode = Type.String({
@@ -84,16 +86,22 @@ const AssertionSchema = Type.Object(
     id: b64url,
     rawId: b64url,
     type: Type.Literal('public-key'),
-    response: Type.Object({
-      clientDataJSON: b64url,
-      authenticatorData: b64url,
-      signature: b64url,
-      userHandle: Type.Optional(b64url),
+    response: Type.Object(
+      {
+        clientDataJSON: b64url,
+        authenticatorData: b64url,
+        signature: b64url,
+        userHandle: Type.Optional(b64url),
+      },
+      { additionalProperties: false },
+    ),
+    clientExtensionResults: Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
+      maxProperties: 20,
     }),
-    clientExtensionResults: Type.Object({}),
     authenticatorAttachment: Type.Optional(Type.String({ maxLength: 32 })),
   },
   {
+    additionalProperties: false,
     description:
       'The PublicKeyCredential of navigator.credentials.get(), as JSON (AuthenticationResponseJSON)',
   },
@@ -103,15 +111,21 @@ const AttestationSchema = Type.Object(
     id: b64url,
     rawId: b64url,
     type: Type.Literal('public-key'),
-    response: Type.Object({
-      clientDataJSON: b64url,
-      attestationObject: b64url,
-      transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
+    response: Type.Object(
+      {
+        clientDataJSON: b64url,
+        attestationObject: b64url,
+        transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
+      },
+      { additionalProperties: false },
+    ),
+    clientExtensionResults: Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
+      maxProperties: 20,
     }),
-    clientExtensionResults: Type.Object({}),
     authenticatorAttachment: Type.Optional(Type.String({ maxLength: 32 })),
   },
   {
+    additionalProperties: false,
     description:
       'The PublicKeyCredential of navigator.credentials.create(), as JSON (RegistrationResponseJSON)',
   },
