@@ -4,7 +4,7 @@
  *
  *   BENCH_VARIANTS=100000 (default)   variants generated (2 per product); 1000000 for the 1M run:
  *     BENCH_VARIANTS=1000000 npm run bench:catalog   (loading takes ~10× longer; keep the machine idle)
- *   BENCH_DURATION_S=10  BENCH_CONCURRENCY=8
+ *   BENCH_DURATION_S=10  BENCH_CONCURRENCY=8  BENCH_KEEP=1 (keep the database to study query plans)
  *
  * 1. Loads a fixed, deterministic catalogue through the bulk upsert service (1,000 products per call,
  *    the API's limit): fr/en names from a fixed vocabulary, 4 brands per family, 3-level categories.
@@ -214,7 +214,9 @@ async function main() {
     console.log(`  peak RSS of the benchmark process: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
   } finally {
     await db.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
+    // BENCH_KEEP=1 keeps the database for EXPLAIN sessions (its name is printed); dropped otherwise.
+    if (process.env.BENCH_KEEP === '1') console.log(`  kept database ${name}`);
+    else await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
   }
 }

@@ -78,24 +78,43 @@ const ALL_MODE = 'a';
 const likePrefix = (s: string) => `${s.toUpperCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
+ * The user's text turned into constants once per search — the full-text query of the reader's
+ * language (stemmed, unaccented) OR'ed with the unstemmed one, and the folded text for trigrams —
+ * so that each row is compared with a constant the GIN indexes can look up (computing them inside
+ * the WHERE clause evaluated them for every row). See migrations/0013 for the indexes under RLS.
+ */
+interface PreparedQuery {
+  tsquery: string;
+  folded: string;
+}
+
+async function prepareQuery(ctx: Ctx, q: string, locale: string): Promise<PreparedQuery> {
+  if (!q) return { tsquery: '', folded: '' };
+  const [p] = rows<PreparedQuery>(
+    await ctx.tx.execute(sql`select (websearch_to_tsquery(catalog_ts_config(${locale}), unaccent(${q}))
+                                     || websearch_to_tsquery('simple', unaccent(${q})))::text as tsquery,
+                                    lower(unaccent(${q})) as folded`),
+  );
+  return p ?? { tsquery: '', folded: '' };
+}
+
+/**
  * The matching products with a score, as a SELECT of (id, score, how). `text`: full text in the
  * reader's language (stemmed, unaccented) or unstemmed in any language, plus SKU / manufacturer
  * reference prefix and exact GTIN; `fuzzy`: trigram word similarity on names and references (typos).
  */
-function matcher(ctx: Ctx, mode: string, q: string, locale: string): SQL {
+function matcher(ctx: Ctx, mode: string, q: string, prepared: PreparedQuery): SQL {
   const t = ctx.tenantId;
   if (mode === ALL_MODE)
     return sql`select p.id, 0::numeric as score, 'all' as how from catalog_products p where p.tenant_id = ${t}`;
   if (mode === FUZZY_MODE)
-    return sql`select p.id, round(word_similarity(lower(unaccent(${q})), p.search_text)::numeric, 6) as score, 'fuzzy' as how
-      from catalog_products p where p.tenant_id = ${t} and p.search_text %> lower(unaccent(${q}))`;
+    return sql`select p.id, round(word_similarity(${prepared.folded}, p.search_text)::numeric, 6) as score, 'fuzzy' as how
+      from catalog_products p where p.tenant_id = ${t} and p.search_text %> ${prepared.folded}`;
   const digits = q.replace(/[\s-]/g, '');
   return sql`select id, max(score) as score, min(how) as how from (
-      select p.id, round(ts_rank(p.search_document, tq.q)::numeric, 6) as score, 'text' as how
-        from catalog_products p,
-             (select websearch_to_tsquery(catalog_ts_config(${locale}), unaccent(${q}))
-                     || websearch_to_tsquery('simple', unaccent(${q})) as q) tq
-       where p.tenant_id = ${t} and p.search_document @@ tq.q
+      select p.id, round(ts_rank(p.search_document, ${prepared.tsquery}::tsquery)::numeric, 6) as score, 'text' as how
+        from catalog_products p
+       where p.tenant_id = ${t} and p.search_document @@ ${prepared.tsquery}::tsquery
       union all
       select v.product_id, 10::numeric, 'sku' from catalog_variants v
        where v.tenant_id = ${t} and upper(v.sku) like ${likePrefix(q)} escape '\\'
@@ -118,12 +137,13 @@ export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string
   const q = query.q?.trim() ?? '';
   const after = decodeCursor(query.cursor, 3);
   const visible = await visibility(ctx);
+  const prepared = await prepareQuery(ctx, q, r.locale);
   const filters = await filterConditions(ctx, query);
   // Trigram threshold for typos: a little more tolerant than pg_trgm's default of 0.6.
   await ctx.tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.5', true)`);
 
   const candidates = (mode: string) =>
-    sql`select m.id, m.score, m.how from (${matcher(ctx, mode, q, r.locale)}) m
+    sql`select m.id, m.score, m.how from (${matcher(ctx, mode, q, prepared)}) m
       join catalog_products p on p.tenant_id = ${ctx.tenantId} and p.id = m.id
       where p.status = 'active' and ${visible}${filters.length ? sql` and ${sql.join(filters, sql` and `)}` : sql``}`;
 
