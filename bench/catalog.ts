@@ -172,7 +172,8 @@ async function main() {
       { kind: 'fr words', q: { q: 'cheville inox' }, locale: 'fr' },
       { kind: 'fr no accent', q: { q: 'ecrou etanche' }, locale: 'fr' },
       { kind: 'en words', q: { q: 'cordless drill' }, locale: 'en' },
-      { kind: 'sku prefix', q: { q: 'SKU00123' }, locale: 'fr' },
+      { kind: 'sku prefix', q: { q: 'SKU000012' }, locale: 'fr' },
+      { kind: 'no match', q: { q: 'SKU00123' }, locale: 'fr' },
       { kind: 'typo', q: { q: 'tournevsi' }, locale: 'fr' },
       { kind: 'browse+attr', q: { attr: ['finish:inox'] }, locale: 'fr' },
     ];

@@ -2,7 +2,7 @@ import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Ctx } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.ts';
-import { AppError } from '../../platform/http/problems.ts';
+import { AppError, notFound } from '../../platform/http/problems.ts';
 import { resolveText } from './rules.ts';
 import { brands, categories, media, products, variants } from './schema.ts';
 import { catalogLanguages, filterConditions, type Reading, readingFor } from './service.ts';
@@ -16,11 +16,28 @@ import { catalogLanguages, filterConditions, type Reading, readingFor } from './
  */
 export type VisibilityPredicate = (ctx: Ctx) => Promise<SQL> | SQL;
 
-let visibility: VisibilityPredicate = () => sql`true`;
+/** "Everything is visible": a predicate returns this very object for unrestricted callers (staff). */
+export const ALL_VISIBLE: SQL = sql`true`;
+
+let visibility: VisibilityPredicate = () => ALL_VISIBLE;
 
 /** Installs the visibility rules (the storefronts module calls this when it is registered). */
 export function setCatalogVisibility(predicate: VisibilityPredicate): void {
   visibility = predicate;
+}
+
+/**
+ * Throws not-found when the caller may not see the product: a hidden product answers exactly like
+ * one that does not exist (product pages, reads by ID). No query for unrestricted callers.
+ */
+export async function assertProductVisible(ctx: Ctx, productId: string): Promise<void> {
+  const visible = await visibility(ctx);
+  if (visible === ALL_VISIBLE) return;
+  const found = rows<{ id: string }>(
+    await ctx.tx.execute(sql`select p.id from catalog_products p
+      where p.tenant_id = ${ctx.tenantId} and p.id = ${productId} and ${visible}`),
+  );
+  if (!found.length) throw notFound(`Product ${productId}`);
 }
 
 export interface SearchQuery {
@@ -70,6 +87,15 @@ export interface SearchResult {
   } | null;
 }
 
+/**
+ * Typo tolerance returns the closest FUZZY_LIMIT products only: a misspelt word wants the best
+ * guesses, not every product sharing a few trigrams with it.
+ */
+const FUZZY_LIMIT = 200;
+
+/** A reference-like query (digits, no space): an exact or prefix match or nothing, never a guess. */
+const looksLikeCode = (q: string) => /\d/.test(q) && !/\s/.test(q);
+
 const FTS_MODE = 't';
 const FUZZY_MODE = 'f';
 const ALL_MODE = 'a';
@@ -109,7 +135,8 @@ function matcher(ctx: Ctx, mode: string, q: string, prepared: PreparedQuery): SQ
     return sql`select p.id, 0::numeric as score, 'all' as how from catalog_products p where p.tenant_id = ${t}`;
   if (mode === FUZZY_MODE)
     return sql`select p.id, round(word_similarity(${prepared.folded}, p.search_text)::numeric, 6) as score, 'fuzzy' as how
-      from catalog_products p where p.tenant_id = ${t} and p.search_text %> ${prepared.folded}`;
+      from catalog_products p where p.tenant_id = ${t} and p.search_text %> ${prepared.folded}
+      order by score desc, p.id limit ${FUZZY_LIMIT}`;
   const digits = q.replace(/[\s-]/g, '');
   return sql`select id, max(score) as score, min(how) as how from (
       select p.id, round(ts_rank(p.search_document, ${prepared.tsquery}::tsquery)::numeric, 6) as score, 'text' as how
@@ -158,28 +185,65 @@ export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string
     ]);
   }
   let mode = after ? String(after[0]) : q ? FTS_MODE : ALL_MODE;
-  let total: number | null = null;
-  if (!after) {
-    total = await count(ctx, candidates(mode));
-    if (total === 0 && mode === FTS_MODE) {
-      mode = FUZZY_MODE;
-      total = await count(ctx, candidates(mode));
-    }
+  type Hit = { id: string; score: string; how: SearchHit['matched_by'] };
+  const ranked = (c: SQL, limit: number) =>
+    ctx.tx.execute(
+      sql`select id, score::text as score, how from (${c}) c order by c.score desc, c.id limit ${limit}`,
+    );
+
+  if (after) {
+    // A later page: only the next hits, from the cursor's position (no count, no facets).
+    const page = rows<Hit>(
+      await ctx.tx.execute(sql`select id, score::text as score, how from (${candidates(mode)}) c
+        where (c.score < ${String(after[1])}::numeric or (c.score = ${String(after[1])}::numeric and c.id > ${String(after[2])}))
+        order by c.score desc, c.id limit ${query.limit + 1}`),
+    );
+    return finish(ctx, r, mode, page, query.limit, null, null);
   }
-  const page = rows<{ id: string; score: string; how: SearchHit['matched_by'] }>(
-    await ctx.tx.execute(sql`select id, score::text as score, how from (${candidates(mode)}) c
-      ${after ? sql`where (c.score < ${String(after[1])}::numeric or (c.score = ${String(after[1])}::numeric and c.id > ${String(after[2])}))` : sql``}
-      order by c.score desc, c.id limit ${query.limit + 1}`),
+
+  // The first page: the matching set is computed once and serves the count, the page and the facets
+  // (up to FIRST_PAGE_SET hits; beyond, the count and facets run on the database side).
+  let all = rows<Hit>(await ranked(candidates(mode), FIRST_PAGE_SET + 1));
+  if (all.length === 0 && mode === FTS_MODE && !looksLikeCode(q)) {
+    mode = FUZZY_MODE;
+    all = rows<Hit>(await ranked(candidates(mode), FIRST_PAGE_SET + 1));
+  }
+  const complete = all.length <= FIRST_PAGE_SET;
+  const total = complete ? all.length : await count(ctx, candidates(mode));
+  const hitSet = complete
+    ? sql`select jsonb_array_elements_text(${JSON.stringify(all.map((h) => h.id))}::jsonb) as id`
+    : candidates(mode);
+  return finish(
+    ctx,
+    r,
+    mode,
+    all.slice(0, query.limit + 1),
+    query.limit,
+    total,
+    await facets(ctx, hitSet, r),
   );
-  const hits = page.slice(0, query.limit);
+}
+
+/** Beyond this many hits, the first page's count and facets are computed by the database. */
+const FIRST_PAGE_SET = 5000;
+
+async function finish(
+  ctx: Ctx,
+  r: Reading,
+  mode: string,
+  page: { id: string; score: string; how: SearchHit['matched_by'] }[],
+  limit: number,
+  total: number | null,
+  facetCounts: SearchResult['facets'],
+): Promise<SearchResult> {
+  const hits = page.slice(0, limit);
   const last = hits.at(-1);
-  const next_cursor = page.length > query.limit && last ? encodeCursor([mode, last.score, last.id]) : null;
   return {
     locale: r.locale,
     data: await hydrateHits(ctx, hits, r),
-    next_cursor,
+    next_cursor: page.length > limit && last ? encodeCursor([mode, last.score, last.id]) : null,
     total,
-    facets: after ? null : await facets(ctx, candidates(mode), r),
+    facets: facetCounts,
   };
 }
 
