@@ -10,6 +10,11 @@ export interface Actor {
   userId: string | null;
   displayName: string;
   permissions: ReadonlySet<string>;
+  /**
+   * Permissions this actor holds only within scopes (a storefront, a buyer's company), from scoped
+   * role assignments; services narrow objects with platform/access `scopeFilter`. Absent: none.
+   */
+  scopes?: ReadonlyMap<string, readonly { type: 'storefront' | 'account'; id: string }[]>;
   /** The web session a `user` actor came with (step-up checks its last second factor). */
   sessionId?: string;
 }

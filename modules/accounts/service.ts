@@ -1,4 +1,5 @@
-import { and, asc, eq, gt, ilike, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, type SQL, sql } from 'drizzle-orm';
+import { scopeFilter } from '../../platform/access/scope.ts';
 import { audit, changesOf } from '../../platform/audit/record.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { publish } from '../../platform/events/outbox.ts';
@@ -126,13 +127,17 @@ export async function getAccount(ctx: Ctx, id: string): Promise<Account> {
     .select()
     .from(accounts)
     .where(and(eq(accounts.tenantId, ctx.tenantId), eq(accounts.id, id)));
-  // Another tenant's ID answers exactly like an ID that never existed.
-  if (!row) throw notFound(`Account ${id}`);
+  // Another tenant's ID answers exactly like an ID that never existed; so does an account outside
+  // the caller's scope (a buyer's role is limited to the buyer's company).
+  const scope = scopeFilter(ctx.actor, 'accounts.account.read', 'account');
+  if (!row || (scope && !scope.includes(id))) throw notFound(`Account ${id}`);
   return toAccount(row);
 }
 
 export async function updateAccount(ctx: Ctx, id: string, patch: Partial<AccountInput>): Promise<Account> {
   const current = await getAccount(ctx, id);
+  const writable = scopeFilter(ctx.actor, 'accounts.account.write', 'account');
+  if (writable && !writable.includes(id)) throw notFound(`Account ${id}`);
   const v = validate(
     // A new SIRET is checked against the VAT number already on file, and the other way round.
     { siret: current.siret, vat_number: current.vat_number, ...patch },
@@ -188,6 +193,8 @@ export async function listAccounts(ctx: Ctx, f: AccountFilter) {
   const after = decodeCursor(f.cursor);
   const where: SQL[] = [eq(accounts.tenantId, ctx.tenantId)];
   if (after) where.push(gt(accounts.id, String(after[0])));
+  const scope = scopeFilter(ctx.actor, 'accounts.account.read', 'account');
+  if (scope) where.push(scope.length ? inArray(accounts.id, scope) : sql`false`);
   if (f.status) where.push(eq(accounts.status, f.status));
   if (f.external_ref) where.push(eq(accounts.externalRef, f.external_ref));
   if (f.name) where.push(ilike(accounts.name, `${f.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));

@@ -27,6 +27,15 @@ export const PROBLEM_TYPES = {
   'rate-limited': { status: 429, title: 'Too many requests' },
   'service-unavailable': { status: 503, title: 'The service is unavailable' },
   'internal-error': { status: 500, title: 'An unexpected error occurred' },
+  // After the generic types: a bare status maps to the first type with it (errors.ts).
+  'four-eyes-required': {
+    status: 403,
+    title: 'Four-eyes principle: someone other than the initiator must perform this action',
+  },
+  'sod-conflict': {
+    status: 409,
+    title: 'Separation of duties: this would give one person two conflicting permissions',
+  },
 } as const;
 
 export type ProblemType = keyof typeof PROBLEM_TYPES;

@@ -85,9 +85,14 @@ describe.each(DRIVERS)('API tokens, on %s', (driver) => {
         displayName: 'Buyer',
         kind: 'staff',
       });
-      await ctx.tx.execute(
-        sql`update users set kind = 'buyer' where tenant_id = ${ctx.tenantId} and id = ${buyer.id}`,
+      // A token's permissions are its scopes ∩ its owner's roles: the user may create tokens, nothing more.
+      const { createRole, assignRole } = await import('../access/service.ts');
+      await createRole(
+        ctx,
+        { key: 'token_maker', name: 'Token maker', permissions: ['iam.api_token.write'] },
+        { has: () => true, list: () => [] },
       );
+      await assignRole(ctx, buyer.id, { role: 'token_maker' });
       return createApiToken(ctx, { userId: buyer.id, name: 'all', scopes: ['*'] });
     });
     const res = await create(issued.token, { name: 'x', scopes: ['accounts.account.read'] });

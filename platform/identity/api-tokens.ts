@@ -130,7 +130,7 @@ async function userPermissions(ctx: Ctx, userId: string): Promise<Set<string>> {
     ),
   );
   if (u?.status !== 'active') return new Set();
-  return permissionsOfUser(u);
+  return permissionsOfUser(ctx.tx, ctx.tenantId, userId);
 }
 
 /** A service account of this tenant, with its permissions; 404 when absent or another tenant's. */

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { grantsOfUser, noticeExpiredAssignments } from '../access/effective.ts';
 import type { Actor } from '../context.ts';
 import { type Database, rows } from '../db/database.ts';
 import { inSystemTransaction } from '../db/scope.ts';
@@ -37,7 +38,8 @@ async function authenticateApiToken(
   ip: string | null,
 ): Promise<Principal | null> {
   const hash = hashSecret(secret);
-  return inSystemTransaction(db, async (tx) => {
+  let expired: { tenantId: string; ids: string[] } | null = null;
+  const principal = await inSystemTransaction(db, async (tx): Promise<Principal | null> => {
     // A token belongs to a user or to a service account (migration 0007); either must be active.
     const [row] = rows<{
       tenant_id: string;
@@ -86,6 +88,12 @@ async function authenticateApiToken(
         },
       };
     }
+    // A user's token: its scopes ∩ the user's current role assignments (a revoked or expired
+    // assignment narrows every token of the user at the next request).
+    const grants = await grantsOfUser(tx, row.tenant_id, row.user_id as string);
+    if (grants.expired.length) expired = { tenantId: row.tenant_id, ids: grants.expired };
+    const permissions = intersectPermissions(parseTextArray(row.scopes), grants.permissions);
+    const scopes = new Map([...grants.scoped].filter(([p]) => permissions.has(p) || permissions.has('*')));
     return {
       kind: 'tenant',
       tenantId: row.tenant_id,
@@ -94,10 +102,14 @@ async function authenticateApiToken(
         id: row.id,
         userId: row.user_id as string,
         displayName: `${row.display_name} (token "${row.name}")`,
-        permissions: new Set(parseTextArray(row.scopes)),
+        permissions,
+        ...(scopes.size ? { scopes } : {}),
       },
     };
   });
+  const noticed = expired as { tenantId: string; ids: string[] } | null;
+  if (noticed) await noticeExpiredAssignments(db, noticed.tenantId, noticed.ids);
+  return principal;
 }
 
 async function authenticateOperator(db: Database, secret: string): Promise<Principal | null> {

@@ -67,10 +67,14 @@ export function secondFactorRequired(
   user: LoginUser,
   settings: Pick<SecuritySettings, 'mfa_policy'>,
   enrolled: boolean,
+  /** The user's current permissions (their role assignments). */
+  permissions: ReadonlySet<string>,
 ): boolean {
   if (enrolled) return true;
   if (settings.mfa_policy === 'required') return true;
-  return settings.mfa_policy === 'required_for_admins' && isAdministrator(permissionsOfUser(user));
+  return (
+    settings.mfa_policy === 'required_for_admins' && user.kind === 'staff' && isAdministrator(permissions)
+  );
 }
 
 /** How long the password step of a login stays good for its second factor. */
@@ -153,17 +157,23 @@ export async function passwordLogin(
   const email = normalizeEmail(req.email);
   const identity = systemActor('identity');
   const base = { tenantId: tenant.id, ...req.origin };
-  const { user, settings, factors } = await runAsTenant(db, { ...base, actor: identity }, async (ctx) => {
-    const [u] = rows<UserRow>(
-      await ctx.tx.execute(sql`select id, email, display_name, kind, account_id, status, password_hash, locked_until
+  const { user, settings, factors, permissions } = await runAsTenant(
+    db,
+    { ...base, actor: identity },
+    async (ctx) => {
+      const [u] = rows<UserRow>(
+        await ctx.tx.execute(sql`select id, email, display_name, kind, account_id, status, password_hash, locked_until
                                  from users where tenant_id = ${ctx.tenantId} and email_normalized = ${email}`),
-    );
-    return {
-      user: u ?? null,
-      settings: await readSecuritySettings(ctx.tx, ctx.tenantId),
-      factors: await factorSummary(ctx.tx, ctx.tenantId, u?.id ?? ''),
-    };
-  });
+      );
+      return {
+        user: u ?? null,
+        settings: await readSecuritySettings(ctx.tx, ctx.tenantId),
+        factors: await factorSummary(ctx.tx, ctx.tenantId, u?.id ?? ''),
+        // Queried for an unknown user too, so that both paths cost alike (no enumeration by timing).
+        permissions: await permissionsOfUser(ctx.tx, ctx.tenantId, u?.id ?? ''),
+      };
+    },
+  );
   // Outside any transaction: argon2 takes tens of milliseconds and must not hold a connection.
   const passwordOk = await verifyOrDummy(user?.password_hash ?? null, req.password);
   const now = identityClock.now();
@@ -214,7 +224,7 @@ export async function passwordLogin(
     permissions: new Set(),
   };
   const methods = methodsOf(factors);
-  const mfa = secondFactorRequired(loginUser, settings, methods.length > 0);
+  const mfa = secondFactorRequired(loginUser, settings, methods.length > 0, permissions);
   return runAsTenant(db, { ...base, actor }, async (ctx) => {
     // With a second factor to come, the failure count and last login wait for it.
     if (!mfa)

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { grantsOfUser, noticeExpiredAssignments } from '../access/effective.ts';
 import { audit } from '../audit/record.ts';
 import type { Ctx } from '../context.ts';
 import { type Database, rows, type Tx } from '../db/database.ts';
@@ -11,7 +12,6 @@ import type { Principal } from './authenticate.ts';
 import { identityClock } from './clock.ts';
 import { DEFAULT_SECURITY_SETTINGS } from './settings.ts';
 import { hashSecret } from './tokens.ts';
-import { permissionsOfUser } from './user-permissions.ts';
 
 /**
  * Web sessions: a random secret in an HttpOnly cookie, only its SHA-256 in the `sessions` table.
@@ -96,19 +96,22 @@ export async function authenticateSession(
   secret: string,
 ): Promise<{ principal: Principal; session: RequestSession } | null> {
   const now = identityClock.now();
-  return inSystemTransaction(db, async (tx) => {
-    const [row] = rows<{
-      tenant_id: string;
-      id: string;
-      user_id: string;
-      created_at: string | Date;
-      last_seen_at: string | Date;
-      display_name: string;
-      kind: 'staff' | 'buyer';
-      idle_s: number | null;
-      absolute_s: number | null;
-    }>(
-      await tx.execute(sql`
+  let expired: { tenantId: string; ids: string[] } | null = null;
+  const found = await inSystemTransaction(
+    db,
+    async (tx): Promise<{ principal: Principal; session: RequestSession } | null> => {
+      const [row] = rows<{
+        tenant_id: string;
+        id: string;
+        user_id: string;
+        created_at: string | Date;
+        last_seen_at: string | Date;
+        display_name: string;
+        kind: 'staff' | 'buyer';
+        idle_s: number | null;
+        absolute_s: number | null;
+      }>(
+        await tx.execute(sql`
         select s.tenant_id, s.id, s.user_id, s.created_at, s.last_seen_at, u.display_name, u.kind,
                ts.session_idle_timeout_s as idle_s, ts.session_absolute_timeout_s as absolute_s
           from sessions s
@@ -120,33 +123,41 @@ export async function authenticateSession(
            and s.stage = 'active'
            and u.status = 'active'
            and n.status = 'active'`),
-    );
-    if (!row) return null;
-    const idle = (row.idle_s ?? DEFAULT_SECURITY_SETTINGS.session_idle_timeout_s) * 1000;
-    const absolute = (row.absolute_s ?? DEFAULT_SECURITY_SETTINGS.session_absolute_timeout_s) * 1000;
-    const lastSeen = new Date(row.last_seen_at).getTime();
-    if (now.getTime() >= new Date(row.created_at).getTime() + absolute) return null;
-    if (now.getTime() >= lastSeen + idle) return null;
-    if (now.getTime() - lastSeen > SEEN_REFRESH_MS) {
-      await tx.execute(sql`update sessions set last_seen_at = ${now.toISOString()}
+      );
+      if (!row) return null;
+      const idle = (row.idle_s ?? DEFAULT_SECURITY_SETTINGS.session_idle_timeout_s) * 1000;
+      const absolute = (row.absolute_s ?? DEFAULT_SECURITY_SETTINGS.session_absolute_timeout_s) * 1000;
+      const lastSeen = new Date(row.last_seen_at).getTime();
+      if (now.getTime() >= new Date(row.created_at).getTime() + absolute) return null;
+      if (now.getTime() >= lastSeen + idle) return null;
+      if (now.getTime() - lastSeen > SEEN_REFRESH_MS) {
+        await tx.execute(sql`update sessions set last_seen_at = ${now.toISOString()}
                             where tenant_id = ${row.tenant_id} and id = ${row.id}`);
-    }
-    return {
-      principal: {
-        kind: 'tenant',
-        tenantId: row.tenant_id,
-        actor: {
-          type: 'user',
-          id: row.user_id,
-          userId: row.user_id,
-          displayName: row.display_name,
-          permissions: permissionsOfUser({ kind: row.kind }),
-          sessionId: row.id,
+      }
+      // Role assignments are read on every request: a revocation or an expiry applies at the next one.
+      const grants = await grantsOfUser(tx, row.tenant_id, row.user_id);
+      if (grants.expired.length) expired = { tenantId: row.tenant_id, ids: grants.expired };
+      return {
+        principal: {
+          kind: 'tenant',
+          tenantId: row.tenant_id,
+          actor: {
+            type: 'user',
+            id: row.user_id,
+            userId: row.user_id,
+            displayName: row.display_name,
+            permissions: grants.permissions,
+            scopes: grants.scoped,
+            sessionId: row.id,
+          },
         },
-      },
-      session: { id: row.id, tenantId: row.tenant_id, userId: row.user_id, secret },
-    };
-  });
+        session: { id: row.id, tenantId: row.tenant_id, userId: row.user_id, secret },
+      };
+    },
+  );
+  const noticed = expired as { tenantId: string; ids: string[] } | null;
+  if (noticed) await noticeExpiredAssignments(db, noticed.tenantId, noticed.ids);
+  return found;
 }
 
 export interface IssuedSession {

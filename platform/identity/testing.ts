@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { sql } from 'drizzle-orm';
 import type { TestApp } from '../../test/harness.ts';
+import { assignRole, grantInitialOwner } from '../access/service.ts';
 import { runAsTenant } from '../context.ts';
 import { rows } from '../db/database.ts';
 import { inSystemTransaction } from '../db/scope.ts';
@@ -18,7 +19,14 @@ export interface LoggedIn {
 export async function addUser(
   t: TestApp,
   tenantId: string,
-  u: { email: string; password?: string; kind?: 'staff' | 'buyer'; accountId?: string },
+  u: {
+    email: string;
+    password?: string;
+    kind?: 'staff' | 'buyer';
+    accountId?: string;
+    /** Roles to assign; by default a staff user is an owner (these tests predate roles), a buyer has none. */
+    roles?: string[];
+  },
 ): Promise<string> {
   const { id } = await runAsTenant(t.db, { tenantId }, (ctx) =>
     createUser(ctx, {
@@ -35,6 +43,12 @@ export async function addUser(
       ),
     );
   }
+  if (u.roles === undefined && (u.kind ?? 'staff') === 'staff') {
+    // Fixture owners, as before roles existed: no elevation alert mail in the tests' inboxes.
+    await runAsTenant(t.db, { tenantId }, (ctx) => grantInitialOwner(ctx, id, 'test fixture'));
+  }
+  for (const role of u.roles ?? [])
+    await runAsTenant(t.db, { tenantId }, (ctx) => assignRole(ctx, id, { role }));
   return id;
 }
 

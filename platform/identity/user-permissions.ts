@@ -1,18 +1,21 @@
-/**
- * The effective permissions of a signed-in user. Until the access-control issue brings roles, staff
- * users hold every tenant permission and buyers a fixed small set. This is the one place to replace.
- */
-export const BUYER_PERMISSIONS = ['identity.session.self'] as const;
+import { grantsOfUser } from '../access/effective.ts';
+import { isAdministrativePermission } from '../access/roles.ts';
+import type { Tx } from '../db/database.ts';
 
-export function permissionsOfUser(user: { kind: 'staff' | 'buyer' }): Set<string> {
-  return new Set(user.kind === 'staff' ? ['*'] : BUYER_PERMISSIONS);
+/**
+ * The effective permissions of a user: the union of their active (not revoked, not expired) role
+ * assignments, plus the baseline every user has (their own sessions). platform/access resolves them;
+ * this is the one entry point identity uses. Expired assignments found on the way are not marked here:
+ * authentication does that (platform/access/effective.ts `noticeExpiredAssignments`).
+ */
+export async function permissionsOfUser(tx: Tx, tenantId: string, userId: string): Promise<Set<string>> {
+  return (await grantsOfUser(tx, tenantId, userId)).permissions;
 }
 
 /**
- * Whether these permissions make their holder an administrator (MFA policy `required_for_admins`).
- * Today: staff holding every permission ('*'). The access-control issue refines it (roles that manage
- * users, settings, keys or tokens) — this is the one place to change.
+ * Whether these permissions make their holder an administrator (MFA policy `required_for_admins`):
+ * any administrative permission (platform/access/roles.ts `ADMINISTRATIVE_PERMISSIONS`) or '*'.
  */
 export function isAdministrator(permissions: ReadonlySet<string>): boolean {
-  return permissions.has('*');
+  return [...permissions].some(isAdministrativePermission);
 }

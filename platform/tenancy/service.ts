@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { grantInitialOwner } from '../access/service.ts';
 import { audit, changesOf } from '../audit/record.ts';
 import { type Actor, type Ctx, systemActor } from '../context.ts';
 import { type Database, rows } from '../db/database.ts';
@@ -116,6 +117,7 @@ export async function createTenant(
       kind: 'staff',
       ...(input.owner.password ? { password: input.owner.password } : {}),
     });
+    await grantInitialOwner(ctx, owner.id);
     const ownerToken = await createApiToken(ctx, {
       userId: owner.id,
       name: 'Initial owner token',
