@@ -42,6 +42,7 @@ import {
   type VariantRow,
   variants,
 } from './schema.ts';
+import { assertProductVisible } from './search.ts';
 
 // ─── Shared helpers ──────────────────────────────────────────────────────────────────────────
 
@@ -1033,6 +1034,8 @@ export async function hydrateProducts(ctx: Ctx, found: ProductRow[], r: Reading)
 
 export async function getProduct(ctx: Ctx, id: string, wanted: string[] = []): Promise<Product> {
   const row = await productRow(ctx, id);
+  // A product hidden from this buyer (storefronts' visibility rules) is a 404, like a missing one.
+  await assertProductVisible(ctx, id);
   return (await hydrateProducts(ctx, [row], await readingFor(ctx, wanted)))[0]!;
 }
 

@@ -1,0 +1,791 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { audit, changesOf } from '../../platform/audit/record.ts';
+import type { Ctx } from '../../platform/context.ts';
+import { rows } from '../../platform/db/database.ts';
+import { publish } from '../../platform/events/outbox.ts';
+import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
+import { AppError, conflict, type FieldError, notFound } from '../../platform/http/problems.ts';
+import { isId, newId } from '../../platform/ids.ts';
+import { getAccount } from '../accounts/service.ts';
+import { getCategory, getProduct } from '../catalog/service.ts';
+import { isCurrency } from '../pricing/money.ts';
+import './events.ts';
+import {
+  decisionList,
+  duplicates,
+  type Effect,
+  effectiveList,
+  isValidHost,
+  normalizeHost,
+  type Subject,
+  type Target,
+  type Viewer,
+  type VisibilityRule,
+} from './rules.ts';
+
+const iso = (v: string | Date) => new Date(v).toISOString();
+
+function invalid(errors: FieldError[]): AppError {
+  return new AppError('validation-error', `${errors[0]!.pointer.slice(1)} ${errors[0]!.detail}`, errors);
+}
+
+// ─── Storefronts ─────────────────────────────────────────────────────────────────────────────
+
+export interface Theme {
+  /** Key of the logo in the object store (uploaded through the media API). */
+  logo_object_key: string | null;
+  /** CSS colours, `#rrggbb`. */
+  colors: Record<string, string>;
+}
+
+export interface Storefront {
+  id: string;
+  code: string;
+  name: string;
+  domains: string[];
+  theme: Theme;
+  languages: string[];
+  currencies: string[];
+  status: 'active' | 'inactive';
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StorefrontInput {
+  code: string;
+  name: string;
+  domains?: string[];
+  theme?: Partial<Theme>;
+  languages?: string[];
+  currencies?: string[];
+  status?: 'active' | 'inactive';
+}
+
+interface StorefrontRow {
+  id: string;
+  code: string;
+  name: string;
+  theme: Theme | string;
+  languages: string[];
+  currencies: string[];
+  status: 'active' | 'inactive';
+  created_at: string | Date;
+  updated_at: string | Date;
+  domains: string[] | null;
+}
+
+const selectStorefronts = (
+  t: string,
+) => sql`select s.id, s.code, s.name, s.theme, s.languages, s.currencies, s.status,
+    s.created_at, s.updated_at,
+    (select coalesce(array_agg(d.host order by d.host), '{}') from storefront_domains d
+      where d.tenant_id = s.tenant_id and d.storefront_id = s.id) as domains
+  from storefronts s where s.tenant_id = ${t}`;
+
+function toStorefront(r: StorefrontRow): Storefront {
+  const theme = (typeof r.theme === 'string' ? JSON.parse(r.theme) : r.theme) as Partial<Theme>;
+  return {
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    domains: r.domains ?? [],
+    theme: { logo_object_key: theme.logo_object_key ?? null, colors: theme.colors ?? {} },
+    languages: r.languages,
+    currencies: r.currencies,
+    status: r.status,
+    created_at: iso(r.created_at),
+    updated_at: iso(r.updated_at),
+  };
+}
+
+/** A text[] parameter, passed as JSON (identical on PGlite and node-postgres). */
+const pgArray = (items: string[]) =>
+  sql`array(select jsonb_array_elements_text(${JSON.stringify(items)}::jsonb))`;
+
+function checkStorefrontFields(input: Partial<StorefrontInput>): { domains?: string[] } {
+  const errors: FieldError[] = [];
+  const domains = input.domains?.map(normalizeHost);
+  domains?.forEach((h, i) => {
+    if (!isValidHost(h))
+      errors.push({
+        in: 'body',
+        pointer: `/domains/${i}`,
+        detail: 'is not a host name such as shop.example.com',
+      });
+  });
+  for (const d of duplicates(domains ?? []))
+    errors.push({ in: 'body', pointer: '/domains', detail: `lists ${d} twice` });
+  input.currencies?.forEach((c, i) => {
+    if (!isCurrency(c))
+      errors.push({
+        in: 'body',
+        pointer: `/currencies/${i}`,
+        detail: `${c} is not a supported ISO 4217 currency`,
+      });
+  });
+  for (const c of duplicates(input.currencies ?? []))
+    errors.push({ in: 'body', pointer: '/currencies', detail: `lists ${c} twice` });
+  for (const l of duplicates(input.languages ?? []))
+    errors.push({ in: 'body', pointer: '/languages', detail: `lists ${l} twice` });
+  if (errors.length) throw invalid(errors);
+  return domains ? { domains } : {};
+}
+
+async function storefrontRow(ctx: Ctx, id: string): Promise<StorefrontRow> {
+  const [row] = rows<StorefrontRow>(
+    await ctx.tx.execute(sql`${selectStorefronts(ctx.tenantId)} and s.id = ${id}`),
+  );
+  if (!row) throw notFound(`Storefront ${id}`);
+  return row;
+}
+
+export async function getStorefront(ctx: Ctx, id: string): Promise<Storefront> {
+  return toStorefront(await storefrontRow(ctx, id));
+}
+
+async function assertCodeFree(
+  ctx: Ctx,
+  table: 'storefronts' | 'customer_groups',
+  code: string,
+  exceptId?: string,
+) {
+  const [other] = rows<{ id: string }>(
+    await ctx.tx.execute(
+      sql`select id from ${sql.raw(table)} where tenant_id = ${ctx.tenantId} and code = ${code}`,
+    ),
+  );
+  if (other && other.id !== exceptId) throw conflict(`${other.id} already has the code "${code}".`);
+}
+
+/**
+ * Registers hosts for a storefront: in tenant_domains (the global directory the public host lookup
+ * reads) and in storefront_domains. A host of another tenant is refused (409); a host the tenant
+ * already had (given when it was created) is taken over without a second directory entry.
+ */
+async function addDomains(ctx: Ctx, storefrontId: string, hosts: string[]) {
+  for (const host of hosts) {
+    const [taken] = rows<{ storefront_id: string }>(
+      await ctx.tx.execute(
+        sql`select storefront_id from storefront_domains where tenant_id = ${ctx.tenantId} and host = ${host}`,
+      ),
+    );
+    if (taken) throw conflict(`${host} is already a domain of storefront ${taken.storefront_id}.`);
+    const inserted = rows<{ host: string }>(
+      await ctx.tx.execute(sql`insert into tenant_domains (host, tenant_id) values (${host}, ${ctx.tenantId})
+                                on conflict (host) do nothing returning host`),
+    );
+    let directoryEntry = inserted.length === 1;
+    if (!directoryEntry) {
+      const [own] = rows<{ host: string }>(
+        await ctx.tx.execute(
+          sql`select host from tenant_domains where host = ${host} and tenant_id = ${ctx.tenantId}`,
+        ),
+      );
+      if (!own) throw conflict(`${host} is registered to another tenant.`);
+      directoryEntry = false;
+    }
+    await ctx.tx.execute(sql`insert into storefront_domains (tenant_id, host, storefront_id, directory_entry)
+                              values (${ctx.tenantId}, ${host}, ${storefrontId}, ${directoryEntry})`);
+  }
+}
+
+async function removeDomains(ctx: Ctx, storefrontId: string, hosts: string[]) {
+  if (!hosts.length) return;
+  const removed = rows<{ host: string; directory_entry: boolean }>(
+    await ctx.tx.execute(sql`delete from storefront_domains where tenant_id = ${ctx.tenantId} and storefront_id = ${storefrontId}
+                              and host = any(${pgArray(hosts)}) returning host, directory_entry`),
+  );
+  const own = removed.filter((r) => r.directory_entry).map((r) => r.host);
+  if (own.length)
+    await ctx.tx.execute(
+      sql`delete from tenant_domains where tenant_id = ${ctx.tenantId} and host = any(${pgArray(own)})`,
+    );
+}
+
+const themeOf = (t: Partial<Theme> | undefined, base?: Theme): Theme => ({
+  logo_object_key: t?.logo_object_key !== undefined ? t.logo_object_key : (base?.logo_object_key ?? null),
+  colors: t?.colors ?? base?.colors ?? {},
+});
+
+export async function createStorefront(ctx: Ctx, input: StorefrontInput): Promise<Storefront> {
+  const { domains = [] } = checkStorefrontFields(input);
+  await assertCodeFree(ctx, 'storefronts', input.code);
+  const id = newId('sf');
+  await ctx.tx.execute(sql`insert into storefronts (tenant_id, id, code, name, theme, languages, currencies, status)
+    values (${ctx.tenantId}, ${id}, ${input.code}, ${input.name.trim()}, ${JSON.stringify(themeOf(input.theme))}::jsonb,
+            ${pgArray(input.languages ?? ['fr'])}, ${pgArray(input.currencies ?? ['EUR'])}, ${input.status ?? 'active'})`);
+  await addDomains(ctx, id, domains);
+  const created = await getStorefront(ctx, id);
+  await audit(ctx, {
+    action: 'storefronts.storefront.create',
+    resource: { type: 'storefront', id },
+    changes: changesOf(null, { ...created }),
+  });
+  await publish(ctx, 'storefront.changed', { storefront_id: id, change: 'created' });
+  return created;
+}
+
+export async function updateStorefront(
+  ctx: Ctx,
+  id: string,
+  patch: Partial<StorefrontInput>,
+): Promise<Storefront> {
+  const current = await getStorefront(ctx, id);
+  const { domains } = checkStorefrontFields(patch);
+  if (patch.code !== undefined && patch.code !== current.code)
+    await assertCodeFree(ctx, 'storefronts', patch.code, id);
+  const theme = patch.theme !== undefined ? themeOf(patch.theme, current.theme) : current.theme;
+  await ctx.tx.execute(sql`update storefronts set
+      code = ${patch.code ?? current.code}, name = ${patch.name?.trim() ?? current.name},
+      theme = ${JSON.stringify(theme)}::jsonb,
+      languages = ${pgArray(patch.languages ?? current.languages)},
+      currencies = ${pgArray(patch.currencies ?? current.currencies)},
+      status = ${patch.status ?? current.status}, updated_at = now()
+    where tenant_id = ${ctx.tenantId} and id = ${id}`);
+  if (domains) {
+    await removeDomains(
+      ctx,
+      id,
+      current.domains.filter((d) => !domains.includes(d)),
+    );
+    await addDomains(
+      ctx,
+      id,
+      domains.filter((d) => !current.domains.includes(d)),
+    );
+  }
+  const updated = await getStorefront(ctx, id);
+  await audit(ctx, {
+    action: 'storefronts.storefront.update',
+    resource: { type: 'storefront', id },
+    changes: changesOf({ ...current }, { ...updated }),
+  });
+  await publish(ctx, 'storefront.changed', { storefront_id: id, change: 'updated' });
+  return updated;
+}
+
+export async function deleteStorefront(ctx: Ctx, id: string): Promise<void> {
+  const current = await getStorefront(ctx, id);
+  await removeDomains(ctx, id, current.domains);
+  await ctx.tx.execute(sql`delete from storefronts where tenant_id = ${ctx.tenantId} and id = ${id}`);
+  await audit(ctx, {
+    action: 'storefronts.storefront.delete',
+    resource: { type: 'storefront', id },
+    changes: changesOf({ ...current }, null),
+  });
+  await publish(ctx, 'storefront.changed', { storefront_id: id, change: 'deleted' });
+}
+
+export async function listStorefronts(ctx: Ctx, f: { limit: number; cursor?: string }) {
+  const after = decodeCursor(f.cursor);
+  const fetched = rows<StorefrontRow>(
+    await ctx.tx.execute(sql`${selectStorefronts(ctx.tenantId)} ${after ? sql`and s.id > ${String(after[0])}` : sql``}
+      order by s.id limit ${f.limit + 1}`),
+  );
+  return toPage(fetched, f.limit, (r) => [r.id], toStorefront);
+}
+
+/** The active storefront a host name belongs to, in the current tenant (public theme look-up). */
+export async function storefrontByHost(ctx: Ctx, host: string): Promise<Storefront> {
+  const [row] = rows<StorefrontRow>(
+    await ctx.tx.execute(sql`${selectStorefronts(ctx.tenantId)} and s.status = 'active' and s.id =
+      (select storefront_id from storefront_domains where tenant_id = ${ctx.tenantId} and host = ${normalizeHost(host)})`),
+  );
+  if (!row) throw notFound('The storefront');
+  return toStorefront(row);
+}
+
+// ─── Customer groups ─────────────────────────────────────────────────────────────────────────
+
+export interface CustomerGroup {
+  id: string;
+  code: string;
+  name: string;
+  description: string | null;
+  member_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CustomerGroupInput {
+  code: string;
+  name: string;
+  description?: string | null;
+}
+
+interface GroupRow {
+  id: string;
+  code: string;
+  name: string;
+  description: string | null;
+  member_count: number;
+  created_at: string | Date;
+  updated_at: string | Date;
+}
+
+const selectGroups = (
+  t: string,
+) => sql`select g.id, g.code, g.name, g.description, g.created_at, g.updated_at,
+    (select count(*)::int from customer_group_members m where m.tenant_id = g.tenant_id and m.group_id = g.id) as member_count
+  from customer_groups g where g.tenant_id = ${t}`;
+
+const toGroup = (r: GroupRow): CustomerGroup => ({
+  id: r.id,
+  code: r.code,
+  name: r.name,
+  description: r.description,
+  member_count: Number(r.member_count),
+  created_at: iso(r.created_at),
+  updated_at: iso(r.updated_at),
+});
+
+export async function getCustomerGroup(ctx: Ctx, id: string): Promise<CustomerGroup> {
+  const [row] = rows<GroupRow>(await ctx.tx.execute(sql`${selectGroups(ctx.tenantId)} and g.id = ${id}`));
+  if (!row) throw notFound(`Customer group ${id}`);
+  return toGroup(row);
+}
+
+export async function createCustomerGroup(ctx: Ctx, input: CustomerGroupInput): Promise<CustomerGroup> {
+  await assertCodeFree(ctx, 'customer_groups', input.code);
+  const id = newId('cgrp');
+  await ctx.tx.execute(sql`insert into customer_groups (tenant_id, id, code, name, description)
+    values (${ctx.tenantId}, ${id}, ${input.code}, ${input.name.trim()}, ${input.description ?? null})`);
+  const created = await getCustomerGroup(ctx, id);
+  const { member_count: _m, ...shape } = created;
+  await audit(ctx, {
+    action: 'storefronts.customer_group.create',
+    resource: { type: 'customer_group', id },
+    changes: changesOf(null, shape),
+  });
+  await publish(ctx, 'customer_group.changed', { group_id: id, change: 'created' });
+  return created;
+}
+
+export async function updateCustomerGroup(
+  ctx: Ctx,
+  id: string,
+  patch: Partial<CustomerGroupInput>,
+): Promise<CustomerGroup> {
+  const current = await getCustomerGroup(ctx, id);
+  if (patch.code !== undefined && patch.code !== current.code)
+    await assertCodeFree(ctx, 'customer_groups', patch.code, id);
+  await ctx.tx.execute(sql`update customer_groups set code = ${patch.code ?? current.code},
+      name = ${patch.name?.trim() ?? current.name},
+      description = ${patch.description !== undefined ? patch.description : current.description}, updated_at = now()
+    where tenant_id = ${ctx.tenantId} and id = ${id}`);
+  const updated = await getCustomerGroup(ctx, id);
+  await audit(ctx, {
+    action: 'storefronts.customer_group.update',
+    resource: { type: 'customer_group', id },
+    changes: changesOf({ ...current }, { ...updated }),
+  });
+  await publish(ctx, 'customer_group.changed', { group_id: id, change: 'updated' });
+  return updated;
+}
+
+export async function deleteCustomerGroup(ctx: Ctx, id: string): Promise<void> {
+  const current = await getCustomerGroup(ctx, id);
+  // Its members, visibility rules (and, in pricing, its targets) go with it.
+  await ctx.tx.execute(sql`delete from customer_groups where tenant_id = ${ctx.tenantId} and id = ${id}`);
+  await audit(ctx, {
+    action: 'storefronts.customer_group.delete',
+    resource: { type: 'customer_group', id },
+    changes: changesOf({ ...current }, null),
+  });
+  await publish(ctx, 'customer_group.changed', { group_id: id, change: 'deleted' });
+}
+
+export async function listCustomerGroups(
+  ctx: Ctx,
+  f: { limit: number; cursor?: string; account_id?: string },
+) {
+  const after = decodeCursor(f.cursor);
+  const fetched = rows<GroupRow>(
+    await ctx.tx.execute(sql`${selectGroups(ctx.tenantId)}
+      ${after ? sql`and g.id > ${String(after[0])}` : sql``}
+      ${f.account_id ? sql`and exists (select 1 from customer_group_members m where m.tenant_id = g.tenant_id and m.group_id = g.id and m.account_id = ${f.account_id})` : sql``}
+      order by g.id limit ${f.limit + 1}`),
+  );
+  return toPage(fetched, f.limit, (r) => [r.id], toGroup);
+}
+
+export interface GroupMember {
+  group_id: string;
+  account_id: string;
+  added_at: string;
+}
+
+/** Puts an account in a group (idempotent: already a member answers the same). */
+export async function addGroupMember(ctx: Ctx, groupId: string, accountId: string): Promise<GroupMember> {
+  await getCustomerGroup(ctx, groupId);
+  await getAccount(ctx, accountId);
+  const inserted = rows<{ created_at: string | Date }>(
+    await ctx.tx.execute(sql`insert into customer_group_members (tenant_id, group_id, account_id)
+      values (${ctx.tenantId}, ${groupId}, ${accountId}) on conflict do nothing returning created_at`),
+  );
+  const [row] = inserted.length
+    ? inserted
+    : rows<{ created_at: string | Date }>(
+        await ctx.tx.execute(sql`select created_at from customer_group_members
+          where tenant_id = ${ctx.tenantId} and group_id = ${groupId} and account_id = ${accountId}`),
+      );
+  await audit(ctx, {
+    action: 'storefronts.customer_group.add_member',
+    resource: { type: 'customer_group', id: groupId },
+    metadata: { account_id: accountId, already_member: inserted.length === 0 },
+  });
+  if (inserted.length)
+    await publish(ctx, 'customer_group.members_changed', {
+      group_id: groupId,
+      account_id: accountId,
+      change: 'added',
+    });
+  return { group_id: groupId, account_id: accountId, added_at: iso(row!.created_at) };
+}
+
+export async function removeGroupMember(ctx: Ctx, groupId: string, accountId: string): Promise<void> {
+  await getCustomerGroup(ctx, groupId);
+  const removed = rows<{ account_id: string }>(
+    await ctx.tx.execute(sql`delete from customer_group_members
+      where tenant_id = ${ctx.tenantId} and group_id = ${groupId} and account_id = ${accountId} returning account_id`),
+  );
+  if (!removed.length) throw notFound(`Account ${accountId} in group ${groupId}`);
+  await audit(ctx, {
+    action: 'storefronts.customer_group.remove_member',
+    resource: { type: 'customer_group', id: groupId },
+    metadata: { account_id: accountId },
+  });
+  await publish(ctx, 'customer_group.members_changed', {
+    group_id: groupId,
+    account_id: accountId,
+    change: 'removed',
+  });
+}
+
+export async function listGroupMembers(ctx: Ctx, groupId: string, f: { limit: number; cursor?: string }) {
+  const after = decodeCursor(f.cursor);
+  await getCustomerGroup(ctx, groupId);
+  const fetched = rows<{ account_id: string; created_at: string | Date }>(
+    await ctx.tx.execute(sql`select account_id, created_at from customer_group_members
+      where tenant_id = ${ctx.tenantId} and group_id = ${groupId} ${after ? sql`and account_id > ${String(after[0])}` : sql``}
+      order by account_id limit ${f.limit + 1}`),
+  );
+  return toPage(
+    fetched,
+    f.limit,
+    (r) => [r.account_id],
+    (r): GroupMember => ({ group_id: groupId, account_id: r.account_id, added_at: iso(r.created_at) }),
+  );
+}
+
+/** The groups an account belongs to (pricing and visibility read this). */
+export async function groupIdsOfAccount(ctx: Ctx, accountId: string): Promise<string[]> {
+  return rows<{ group_id: string }>(
+    await ctx.tx.execute(sql`select group_id from customer_group_members
+      where tenant_id = ${ctx.tenantId} and account_id = ${accountId} order by group_id`),
+  ).map((r) => r.group_id);
+}
+
+// ─── Visibility rules ────────────────────────────────────────────────────────────────────────
+
+export type SubjectType = Subject['kind'];
+export type TargetType = Target['kind'];
+
+export interface VisibilityRuleView {
+  id: string;
+  subject_type: SubjectType;
+  subject_id: string;
+  target_type: TargetType;
+  target_id: string | null;
+  effect: Effect;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VisibilityRuleInput {
+  subject_type: SubjectType;
+  subject_id: string;
+  target_type: TargetType;
+  target_id?: string | null;
+  effect: Effect;
+}
+
+interface RuleRow {
+  id: string;
+  subject_kind: SubjectType;
+  storefront_id: string | null;
+  group_id: string | null;
+  account_id: string | null;
+  target_kind: TargetType;
+  category_id: string | null;
+  product_id: string | null;
+  effect: Effect;
+  created_at: string | Date;
+  updated_at: string | Date;
+}
+
+const toRuleView = (r: RuleRow): VisibilityRuleView => ({
+  id: r.id,
+  subject_type: r.subject_kind,
+  subject_id: (r.storefront_id ?? r.group_id ?? r.account_id)!,
+  target_type: r.target_kind,
+  target_id: r.category_id ?? r.product_id ?? null,
+  effect: r.effect,
+  created_at: iso(r.created_at),
+  updated_at: iso(r.updated_at),
+});
+
+const toRule = (r: RuleRow): VisibilityRule => ({
+  id: r.id,
+  subject:
+    r.subject_kind === 'storefront'
+      ? { kind: 'storefront', storefrontId: r.storefront_id! }
+      : r.subject_kind === 'group'
+        ? { kind: 'group', groupId: r.group_id! }
+        : { kind: 'account', accountId: r.account_id! },
+  target:
+    r.target_kind === 'all'
+      ? { kind: 'all' }
+      : r.target_kind === 'category'
+        ? { kind: 'category', categoryId: r.category_id! }
+        : { kind: 'product', productId: r.product_id! },
+  effect: r.effect,
+});
+
+const RULE_COLUMNS = sql`id, subject_kind, storefront_id, group_id, account_id, target_kind, category_id, product_id, effect, created_at, updated_at`;
+
+const SUBJECT_PREFIX: Record<SubjectType, string> = { storefront: 'sf', group: 'cgrp', account: 'acct' };
+const TARGET_PREFIX: Record<Exclude<TargetType, 'all'>, string> = { category: 'cat', product: 'prod' };
+
+/** The subject and target must be of the kind named, and exist in this tenant: else 400 naming the field. */
+async function checkRuleRefs(ctx: Ctx, input: VisibilityRuleInput): Promise<void> {
+  const errors: FieldError[] = [];
+  const exists = async (fn: () => Promise<unknown>) =>
+    fn().then(
+      () => true,
+      (e) => {
+        if (e instanceof AppError && e.type === 'not-found') return false;
+        throw e;
+      },
+    );
+  if (!isId(SUBJECT_PREFIX[input.subject_type], input.subject_id))
+    errors.push({
+      in: 'body',
+      pointer: '/subject_id',
+      detail: `is not a ${input.subject_type} ID (${SUBJECT_PREFIX[input.subject_type]}_…)`,
+    });
+  else if (
+    !(await exists(() =>
+      input.subject_type === 'storefront'
+        ? getStorefront(ctx, input.subject_id)
+        : input.subject_type === 'group'
+          ? getCustomerGroup(ctx, input.subject_id)
+          : getAccount(ctx, input.subject_id),
+    ))
+  )
+    errors.push({
+      in: 'body',
+      pointer: '/subject_id',
+      detail: `is not a ${input.subject_type} of this tenant`,
+    });
+  if (input.target_type === 'all') {
+    if (input.target_id != null)
+      errors.push({ in: 'body', pointer: '/target_id', detail: 'must be absent when target_type is all' });
+  } else if (!input.target_id || !isId(TARGET_PREFIX[input.target_type], input.target_id)) {
+    errors.push({
+      in: 'body',
+      pointer: '/target_id',
+      detail: `must be a ${input.target_type} ID (${TARGET_PREFIX[input.target_type]}_…)`,
+    });
+  } else {
+    const id = input.target_id;
+    if (
+      !(await exists(() => (input.target_type === 'category' ? getCategory(ctx, id) : getProduct(ctx, id))))
+    )
+      errors.push({
+        in: 'body',
+        pointer: '/target_id',
+        detail: `is not a ${input.target_type} of this catalogue`,
+      });
+  }
+  if (errors.length) throw invalid(errors);
+}
+
+async function ruleRow(ctx: Ctx, id: string): Promise<RuleRow> {
+  const [row] = rows<RuleRow>(
+    await ctx.tx.execute(
+      sql`select ${RULE_COLUMNS} from visibility_rules where tenant_id = ${ctx.tenantId} and id = ${id}`,
+    ),
+  );
+  if (!row) throw notFound(`Visibility rule ${id}`);
+  return row;
+}
+
+export async function getVisibilityRule(ctx: Ctx, id: string): Promise<VisibilityRuleView> {
+  return toRuleView(await ruleRow(ctx, id));
+}
+
+export async function createVisibilityRule(
+  ctx: Ctx,
+  input: VisibilityRuleInput,
+): Promise<VisibilityRuleView> {
+  await checkRuleRefs(ctx, input);
+  const col = (kind: string, want: string) =>
+    kind === want ? (kind === 'all' ? null : input.subject_id) : null;
+  const tcol = (want: string) => (input.target_type === want ? (input.target_id ?? null) : null);
+  const id = newId('vis');
+  const inserted = rows<RuleRow>(
+    await ctx.tx.execute(sql`insert into visibility_rules (tenant_id, id, subject_kind, storefront_id, group_id, account_id,
+        target_kind, category_id, product_id, effect)
+      values (${ctx.tenantId}, ${id}, ${input.subject_type}, ${col(input.subject_type, 'storefront')},
+              ${col(input.subject_type, 'group')}, ${col(input.subject_type, 'account')}, ${input.target_type},
+              ${tcol('category')}, ${tcol('product')}, ${input.effect})
+      on conflict (tenant_id, subject_key, target_key) do nothing returning ${RULE_COLUMNS}`),
+  );
+  if (!inserted.length)
+    throw conflict(
+      `A rule for this ${input.subject_type} and ${input.target_type === 'all' ? 'the whole catalogue' : `this ${input.target_type}`} already exists: change its effect instead.`,
+    );
+  const created = toRuleView(inserted[0]!);
+  await audit(ctx, {
+    action: 'storefronts.visibility_rule.create',
+    resource: { type: 'visibility_rule', id },
+    changes: changesOf(null, { ...created }),
+  });
+  await publish(ctx, 'visibility.changed', { rule_id: id, change: 'created' });
+  return created;
+}
+
+export async function updateVisibilityRule(
+  ctx: Ctx,
+  id: string,
+  patch: { effect: Effect },
+): Promise<VisibilityRuleView> {
+  const current = toRuleView(await ruleRow(ctx, id));
+  const [row] = rows<RuleRow>(
+    await ctx.tx.execute(sql`update visibility_rules set effect = ${patch.effect}, updated_at = now()
+      where tenant_id = ${ctx.tenantId} and id = ${id} returning ${RULE_COLUMNS}`),
+  );
+  const updated = toRuleView(row!);
+  await audit(ctx, {
+    action: 'storefronts.visibility_rule.update',
+    resource: { type: 'visibility_rule', id },
+    changes: changesOf({ ...current }, { ...updated }),
+  });
+  await publish(ctx, 'visibility.changed', { rule_id: id, change: 'updated' });
+  return updated;
+}
+
+export async function deleteVisibilityRule(ctx: Ctx, id: string): Promise<void> {
+  const current = toRuleView(await ruleRow(ctx, id));
+  await ctx.tx.execute(sql`delete from visibility_rules where tenant_id = ${ctx.tenantId} and id = ${id}`);
+  await audit(ctx, {
+    action: 'storefronts.visibility_rule.delete',
+    resource: { type: 'visibility_rule', id },
+    changes: changesOf({ ...current }, null),
+  });
+  await publish(ctx, 'visibility.changed', { rule_id: id, change: 'deleted' });
+}
+
+export async function listVisibilityRules(
+  ctx: Ctx,
+  f: { limit: number; cursor?: string; subject_type?: SubjectType; subject_id?: string },
+) {
+  const after = decodeCursor(f.cursor);
+  const where: SQL[] = [sql`tenant_id = ${ctx.tenantId}`];
+  if (after) where.push(sql`id > ${String(after[0])}`);
+  if (f.subject_type) where.push(sql`subject_kind = ${f.subject_type}`);
+  if (f.subject_id) where.push(sql`coalesce(storefront_id, group_id, account_id) = ${f.subject_id}`);
+  const fetched = rows<RuleRow>(
+    await ctx.tx.execute(sql`select ${RULE_COLUMNS} from visibility_rules where ${sql.join(where, sql` and `)}
+      order by id limit ${f.limit + 1}`),
+  );
+  return toPage(fetched, f.limit, (r) => [r.id], toRuleView);
+}
+
+// ─── Who sees what (the catalogue's visibility hook) ─────────────────────────────────────────
+
+/** The storefront a unit of work is for (a public request on its host, a buyer's session on it). */
+const boundStorefront = new WeakMap<Ctx, string>();
+
+/** A context acting on storefront `storefrontId`: its assortment applies to buyers and visitors. */
+export function onStorefront(ctx: Ctx, storefrontId: string): Ctx {
+  const bound: Ctx = { ...ctx };
+  boundStorefront.set(bound, storefrontId);
+  return bound;
+}
+
+/**
+ * Who is looking, for visibility: null for staff, API integrations and jobs, which see the whole
+ * catalogue; a viewer for a buyer (their account and its groups) and for an anonymous visitor of a
+ * storefront. Buyers are users of kind `buyer` (platform/identity); their account is on the user.
+ */
+export async function viewerOf(ctx: Ctx): Promise<Viewer | null> {
+  const storefrontId = boundStorefront.get(ctx) ?? null;
+  const anonymous = ctx.actor.type === 'system' && ctx.actor.id === 'anonymous';
+  if (anonymous) return { storefrontId, accountId: null, groupIds: [] };
+  if (!ctx.actor.userId) return null;
+  const [user] = rows<{ kind: 'staff' | 'buyer'; account_id: string | null }>(
+    await ctx.tx.execute(
+      sql`select kind, account_id from users where tenant_id = ${ctx.tenantId} and id = ${ctx.actor.userId}`,
+    ),
+  );
+  if (user?.kind !== 'buyer') return null;
+  const accountId = user.account_id;
+  return { storefrontId, accountId, groupIds: accountId ? await groupIdsOfAccount(ctx, accountId) : [] };
+}
+
+/**
+ * The visibility condition on `p` (catalog_products) for this context, installed into the catalogue
+ * with `setCatalogVisibility`. `unrestricted` is returned as is for staff and integrations (so the
+ * catalogue can skip the check). For a viewer: not a draft, and the first rule of the decision list
+ * (rules.ts) that covers the product decides — as one CASE expression, so search, facets, counts and
+ * product reads all apply exactly the same rules.
+ */
+export async function visibilityCondition(ctx: Ctx, unrestricted: SQL): Promise<SQL> {
+  const viewer = await viewerOf(ctx);
+  if (!viewer) return unrestricted;
+  const t = ctx.tenantId;
+  const keys = [
+    ...(viewer.storefrontId ? [`storefront:${viewer.storefrontId}`] : []),
+    ...viewer.groupIds.map((g) => `group:${g}`),
+    ...(viewer.accountId ? [`account:${viewer.accountId}`] : []),
+  ];
+  const base = sql`p.status <> 'draft'`;
+  if (!keys.length) return base;
+  const ruleRows = rows<RuleRow>(
+    await ctx.tx.execute(sql`select ${RULE_COLUMNS} from visibility_rules
+      where tenant_id = ${t} and subject_key = any(${pgArray(keys)})`),
+  );
+  if (!ruleRows.length) return base;
+  const rules = ruleRows.map(toRule);
+  const ruleCategories = [
+    ...new Set(rules.flatMap((r) => (r.target.kind === 'category' ? [r.target.categoryId] : []))),
+  ];
+  // Depth of each rule category, and every category under each (the catalogue tree, walked once).
+  const tree = ruleCategories.length
+    ? rows<{ id: string; depth: number; path: string[] }>(
+        await ctx.tx.execute(sql`with recursive t(id, depth, path) as (
+            select id, 0, array[id] from catalog_categories where tenant_id = ${t} and parent_id is null
+            union all
+            select c.id, t.depth + 1, t.path || c.id from catalog_categories c join t on c.parent_id = t.id
+             where c.tenant_id = ${t})
+          select id, depth, path from t where path && ${pgArray(ruleCategories)}`),
+      )
+    : [];
+  const depth = new Map(
+    tree.filter((n) => ruleCategories.includes(n.id)).map((n) => [n.id, Number(n.depth)]),
+  );
+  const list = effectiveList(decisionList(rules, viewer, (c) => depth.get(c)));
+  if (!list.length) return base;
+  const whens = list.map(({ rule }) => {
+    const allow = rule.effect === 'allow' ? sql`true` : sql`false`;
+    const target = rule.target;
+    if (target.kind === 'all') return sql`when true then ${allow}`;
+    if (target.kind === 'product') return sql`when p.id = ${target.productId} then ${allow}`;
+    const under = tree.filter((n) => n.path.includes(target.categoryId)).map((n) => n.id);
+    return sql`when exists (select 1 from catalog_product_categories pc where pc.tenant_id = ${t}
+        and pc.product_id = p.id and pc.category_id = any(${pgArray(under)})) then ${allow}`;
+  });
+  return sql`(${base} and (case ${sql.join(whens, sql` `)} else true end))`;
+}
