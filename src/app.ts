@@ -3,6 +3,8 @@ import type { Writable } from 'node:stream';
 import { Type } from 'typebox';
 import { modules } from '../modules/index.ts';
 import { PermissionCatalogue } from '../platform/access/permissions.ts';
+import { ACCESS_PERMISSIONS, installRoleCatalogue } from '../platform/access/roles.ts';
+import { accessRoutes } from '../platform/access/routes.ts';
 import { AuditDelivery } from '../platform/audit/delivery.ts';
 import { auditDeliveryRoutes } from '../platform/audit/delivery-routes.ts';
 import { type AuditKeys, loadAuditKeys } from '../platform/audit/keys.ts';
@@ -81,6 +83,7 @@ export async function buildApp(opts: {
   permissions.register(identity.permissions);
   app.addHook('onClose', () => identity.stop());
   permissions.register(MACHINE_IDENTITY_PERMISSIONS);
+  permissions.register(ACCESS_PERMISSIONS);
   const dispatcher = new OutboxDispatcher(db, { pollMs: config.outboxPollMs, logger: app.log });
   const sealer = new AuditSealer(db, auditKeys, {
     pollMs: config.outboxPollMs,
@@ -109,11 +112,14 @@ export async function buildApp(opts: {
     }),
   );
   await app.register(machineIdentityRoutes({ db, config, catalogue: permissions }));
+  await app.register(accessRoutes({ db, catalogue: permissions }));
   for (const m of modules) {
     permissions.register(m.permissions);
     await app.register(m.routes({ db }));
     m.subscribe?.(dispatcher, { db });
   }
+  // Predefined roles are rules over the catalogue: resolved once every module declared its permissions.
+  installRoleCatalogue(permissions);
 
   app.get(
     '/api/v1/permissions',

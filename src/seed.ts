@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { frenchVatNumber, luhnValid } from '../modules/accounts/rules.ts';
 import { createAccount, listAccounts, updateAccount } from '../modules/accounts/service.ts';
 import { seedDemoCatalog } from '../modules/catalog/demo.ts';
+import { assignRole } from '../platform/access/service.ts';
 import { auditAttempt } from '../platform/audit/record.ts';
 import { runAsTenant, systemActor } from '../platform/context.ts';
 import { type Database, rows } from '../platform/db/database.ts';
@@ -48,10 +49,20 @@ export async function isEmpty(db: Database): Promise<boolean> {
 }
 
 const STAFF = [
-  { role: 'owner', email: 'claire.martin@acme-industrie.example', name: 'Claire Martin' },
-  { role: 'catalogue manager', email: 'julien.bernard@acme-industrie.example', name: 'Julien Bernard' },
-  { role: 'sales administration', email: 'sophie.laurent@acme-industrie.example', name: 'Sophie Laurent' },
-  { role: 'finance', email: 'marc.dubois@acme-industrie.example', name: 'Marc Dubois' },
+  { role: 'owner', key: 'owner', email: 'claire.martin@acme-industrie.example', name: 'Claire Martin' },
+  {
+    role: 'catalogue manager',
+    key: 'catalogue_manager',
+    email: 'julien.bernard@acme-industrie.example',
+    name: 'Julien Bernard',
+  },
+  {
+    role: 'sales administration',
+    key: 'sales_admin',
+    email: 'sophie.laurent@acme-industrie.example',
+    name: 'Sophie Laurent',
+  },
+  { role: 'finance', key: 'finance_admin', email: 'marc.dubois@acme-industrie.example', name: 'Marc Dubois' },
 ];
 
 const BUYER = {
@@ -99,7 +110,8 @@ export async function seedDemo(db: Database, dataDir: string): Promise<DemoCrede
   await runAsTenant(db, { tenantId: acme.tenant.id, actor: systemActor('seed') }, async (ctx) => {
     for (const s of others) {
       const password = demoPassword();
-      await createUser(ctx, { email: s.email, displayName: s.name, kind: 'staff', password });
+      const user = await createUser(ctx, { email: s.email, displayName: s.name, kind: 'staff', password });
+      await assignRole(ctx, user.id, { role: s.key });
       creds.logins.push({ tenant: 'acme', role: s.role, email: s.email, password });
     }
     for (const c of CUSTOMERS) {
@@ -123,6 +135,7 @@ export async function seedDemo(db: Database, dataDir: string): Promise<DemoCrede
         password,
       });
       await attachBuyerToAccount(ctx, buyer.id, bakery.id);
+      await assignRole(ctx, buyer.id, { role: 'buyer' });
       creds.logins.push({ tenant: 'acme', role: BUYER.role, email: BUYER.email, password });
     }
     await createAccount(ctx, {

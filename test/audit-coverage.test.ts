@@ -5,6 +5,21 @@ import {
   catalogAuditFixtures,
   prepareCatalogFixtures,
 } from '../modules/catalog/testing.ts';
+import {
+  type PricingFixtures,
+  preparePricingFixtures,
+  pricingAuditFixtures,
+} from '../modules/pricing/testing.ts';
+import {
+  prepareStorefrontFixtures,
+  type StorefrontFixtures,
+  storefrontAuditFixtures,
+} from '../modules/storefronts/testing.ts';
+import {
+  type AccessFixtures,
+  accessAuditFixtures,
+  prepareAccessFixtures,
+} from '../platform/access/testing.ts';
 import type { AuditEvent } from '../platform/audit/chain.ts';
 import { runAsTenant } from '../platform/context.ts';
 import { rows } from '../platform/db/database.ts';
@@ -56,8 +71,14 @@ interface State {
   client: { id: string; secret: string };
   /** Families, categories, brands, products, variants, media and relations of the catalogue. */
   catalog: CatalogFixtures;
+  /** Storefronts, customer groups and visibility rules. */
+  storefronts: StorefrontFixtures;
+  /** Price lists, a group discount level and a promotion. */
+  pricing: PricingFixtures;
   /** Users with second factors, pending logins and WebAuthn ceremonies for the MFA operations. */
   mfa: MfaFixtures;
+  /** Custom roles, assignments and an SoD exception for the access-control operations. */
+  access: AccessFixtures;
 }
 
 /** A valid request for each audited operation (a merchant's ordinary use of it). */
@@ -126,7 +147,10 @@ const FIXTURES: Record<string, (s: State) => Call> = {
     },
   }),
   ...catalogAuditFixtures<State>((s) => s.catalog),
+  ...storefrontAuditFixtures<State>((s) => s.storefronts),
+  ...pricingAuditFixtures<State>((s) => s.pricing),
   ...mfaAuditFixtures<State>((s) => s.mfa),
+  ...accessAuditFixtures<State>((s) => s.access),
 };
 
 const WRITE = new Set(['post', 'put', 'patch', 'delete']);
@@ -161,7 +185,10 @@ describe.each(DRIVERS)('every write and audited read leaves its audit event, on 
     state.accountId = created.body.id;
     state.identity = await prepareIdentityFixtures(t, tenant);
     state.catalog = await prepareCatalogFixtures(t, tenant);
+    state.storefronts = await prepareStorefrontFixtures(t, tenant);
+    state.pricing = await preparePricingFixtures(t, tenant);
     state.mfa = await prepareMfaFixtures(t, tenant, await defaultRelyingParty(), state.identity.password);
+    state.access = await prepareAccessFixtures(t, tenant);
     const sa = (name: string) =>
       t.api('POST', '/api/v1/service-accounts', {
         token: tenant.token,
