@@ -19,6 +19,7 @@ import { OutboxDispatcher } from '../platform/events/dispatcher.ts';
 import type { ProblemObserver } from '../platform/http/errors.ts';
 import { shutdown } from '../platform/http/lifecycle.ts';
 import { type App, createServer, type ServerState } from '../platform/http/server.ts';
+import { requestOrigin } from '../platform/http/tenant-handler.ts';
 import { createIdentity } from '../platform/identity/index.ts';
 import { MACHINE_IDENTITY_PERMISSIONS } from '../platform/identity/machine-permissions.ts';
 import { machineIdentityRoutes } from '../platform/identity/machine-routes.ts';
@@ -201,9 +202,7 @@ function recordRefusal(db: Database): ProblemObserver {
       {
         tenantId: principal.tenantId,
         actor: principal.actor,
-        requestId: req.id,
-        ip: req.ip ?? null,
-        userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
+        ...requestOrigin(req),
       },
       {
         action: name,

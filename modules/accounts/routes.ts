@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../../platform/db/database.ts';
 import { Page, PageQuery } from '../../platform/http/pagination.ts';
+import { Nullable } from '../../platform/http/schemas.ts';
 import { inTenant } from '../../platform/http/tenant-handler.ts';
 import { IdSchema } from '../../platform/ids.ts';
 import { createAccount, getAccount, listAccounts, updateAccount } from './service.ts';
@@ -9,7 +10,6 @@ import { createAccount, getAccount, listAccounts, updateAccount } from './servic
 const Status = Type.Union([Type.Literal('active'), Type.Literal('blocked')], {
   description: '`blocked`: the account cannot order (e.g. unpaid invoices)',
 });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const AccountSchema = Type.Object(
   {

@@ -1,4 +1,5 @@
-import { pgTable, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
+import { ts } from '../../platform/db/columns.ts';
 
 /** Customer accounts: the companies that buy from the merchant. Migration: 0002_accounts.sql. */
 export const accounts = pgTable(
@@ -20,8 +21,8 @@ export const accounts = pgTable(
     /** The ERP's identifier, unique per tenant, so a sync can upsert idempotently. */
     externalRef: text('external_ref'),
     status: text('status', { enum: ['active', 'blocked'] }).notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
-    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), unique().on(t.tenantId, t.externalRef)],
 );

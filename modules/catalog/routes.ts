@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Database } from '../../platform/db/database.ts';
 import { Page, PageQuery } from '../../platform/http/pagination.ts';
+import { Nullable } from '../../platform/http/schemas.ts';
 import { inTenant } from '../../platform/http/tenant-handler.ts';
 import { IdSchema } from '../../platform/ids.ts';
 import { BULK_MAX_ITEMS, bulkUpsertProducts } from './bulk.ts';
@@ -51,7 +52,6 @@ import {
 
 // ─── Schemas ─────────────────────────────────────────────────────────────────────────────────
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Lang = Type.String({ pattern: '^[a-z]{2,3}$', examples: ['fr'] });
 const Texts = (max: number, example: Record<string, string>) =>
   Type.Record(Lang, Type.String({ maxLength: max }), {

@@ -8,15 +8,14 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   unique,
 } from 'drizzle-orm/pg-core';
+import { ts } from '../../platform/db/columns.ts';
 import type { AttributeDefinition, Translations } from './rules.ts';
 
 /** Catalogue tables. Migration: 0008_catalog.sql (the source of truth, with RLS and indexes). */
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /** The languages a tenant's catalogue texts must exist in. One row per tenant, created on demand. */
 export const catalogSettings = pgTable('catalog_settings', {

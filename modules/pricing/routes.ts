@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../../platform/db/database.ts';
 import { Page, PageQuery } from '../../platform/http/pagination.ts';
+import { Nullable } from '../../platform/http/schemas.ts';
 import { inTenant } from '../../platform/http/tenant-handler.ts';
 import { IdSchema } from '../../platform/ids.ts';
 import {
@@ -22,7 +23,6 @@ import {
   upsertEntries,
 } from './service.ts';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Deleted = Type.Object({ id: Type.String(), deleted: Type.Literal(true) });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217', examples: ['EUR'] });
 const Instant = Type.String({ format: 'date-time', examples: ['2026-01-01T00:00:00Z'] });

@@ -1,20 +1,10 @@
-import {
-  boolean,
-  integer,
-  jsonb,
-  numeric,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  unique,
-} from 'drizzle-orm/pg-core';
+import { boolean, integer, jsonb, numeric, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
+import { ts } from '../../platform/db/columns.ts';
 
 /**
  * Pricing tables. Migration: 0012_pricing.sql (the source of truth, with RLS and checks). Amounts are
  * `numeric`, read as strings — never floating point. The service queries with Drizzle's `sql` template.
  */
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const priceLists = pgTable(
   'price_lists',

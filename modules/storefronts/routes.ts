@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { Database } from '../../platform/db/database.ts';
 import { Page, PageQuery } from '../../platform/http/pagination.ts';
 import { notFound } from '../../platform/http/problems.ts';
+import { Nullable } from '../../platform/http/schemas.ts';
 import { inTenant } from '../../platform/http/tenant-handler.ts';
 import { IdSchema } from '../../platform/ids.ts';
 import { resolveTenantByHost } from '../../platform/tenancy/service.ts';
@@ -28,7 +29,6 @@ import {
   updateVisibilityRule,
 } from './service.ts';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamps = {
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),

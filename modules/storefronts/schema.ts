@@ -1,10 +1,10 @@
-import { boolean, jsonb, pgTable, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { boolean, jsonb, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
+import { ts } from '../../platform/db/columns.ts';
 
 /**
  * Storefront tables. Migration: 0011_storefronts.sql (the source of truth, with RLS, checks and the
  * generated keys of visibility rules). The service queries them with Drizzle's `sql` template.
  */
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const storefronts = pgTable(
   'storefronts',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../db/database.ts';
+import { Nullable } from '../http/schemas.ts';
 import { inTenant } from '../http/tenant-handler.ts';
 import type { Catalogue } from '../identity/api-tokens.ts';
 import { IdSchema } from '../ids.ts';
@@ -23,7 +24,6 @@ import {
   updateRole,
 } from './service.ts';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const When = (description?: string, examples?: string[]) =>
   Type.String({
     format: 'date-time',

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { SecretBox } from '../crypto/secrets.ts';
 import type { Database } from '../db/database.ts';
 import { Page, PageQuery } from '../http/pagination.ts';
+import { Nullable } from '../http/schemas.ts';
 import { inTenant } from '../http/tenant-handler.ts';
 import { IdSchema } from '../ids.ts';
 import { type AuditDelivery, getDelivery, listDeliveries, SIGNAL } from './delivery.ts';
@@ -11,7 +12,6 @@ import { AUDIT_FORMATS } from './formats.ts';
 import { audit } from './record.ts';
 import type { AuditSealer } from './sealer.ts';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Format = Type.Union(
   AUDIT_FORMATS.map((f) => Type.Literal(f)),
   {

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { PermissionDefinition } from '../access/permissions.ts';
 import type { Database } from '../db/database.ts';
 import { Page, PageQuery } from '../http/pagination.ts';
+import { Nullable } from '../http/schemas.ts';
 import { inTenant } from '../http/tenant-handler.ts';
 import { requireRecentSecondFactor } from '../identity/step-up.ts';
 import { AUDIT_FORMATS, CONTENT_TYPES, formatLine } from './formats.ts';
@@ -25,7 +26,6 @@ export const AUDIT_PERMISSIONS: PermissionDefinition[] = [
   { name: 'audit.settings.write', description: 'Configure audit retention and SIEM delivery' },
 ];
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Outcome = Type.Union([Type.Literal('success'), Type.Literal('failure'), Type.Literal('denied')]);
 const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 

@@ -10,6 +10,19 @@ import { AppError } from './problems.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** Where a request comes from, as the context and the audit trail record it. */
+export function requestOrigin(req: FastifyRequest): {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+} {
+  return {
+    requestId: req.id,
+    ip: req.ip ?? null,
+    userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
+  };
+}
+
 function localeOf(req: FastifyRequest): string {
   const lang = req.headers['accept-language']?.split(',')[0]?.trim().slice(0, 2).toLowerCase();
   return lang === 'en' ? 'en' : 'fr';
@@ -86,9 +99,7 @@ export async function inTenant<T>(
       const ctx: Ctx = {
         tenantId,
         actor,
-        requestId: req.id,
-        ip: req.ip ?? null,
-        userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
+        ...requestOrigin(req),
         locale: localeOf(req),
         tx,
         db,

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { Page, PageQuery } from '../http/pagination.ts';
+import { Nullable } from '../http/schemas.ts';
 import { inTenant } from '../http/tenant-handler.ts';
 import { IdSchema } from '../ids.ts';
 import { type Catalogue, issueApiToken, listApiTokens, revokeApiToken } from './api-tokens.ts';
@@ -19,7 +20,6 @@ import {
 } from './service-accounts.ts';
 import { loadKek, publishedKeys, type SigningSettings } from './signing-keys.ts';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const When = (description?: string) =>
   Type.String({ format: 'date-time', ...(description ? { description } : {}) });
 const PermissionName = Type.String({

@@ -9,7 +9,8 @@ import { type Actor, type Ctx, runAsTenant, systemActor } from '../context.ts';
 import type { SecretBox } from '../crypto/secrets.ts';
 import { type Database, rows } from '../db/database.ts';
 import { AppError, fieldError, notFound } from '../http/problems.ts';
-import { inTenant } from '../http/tenant-handler.ts';
+import { Nullable } from '../http/schemas.ts';
+import { inTenant, requestOrigin } from '../http/tenant-handler.ts';
 import { IdSchema } from '../ids.ts';
 import { getTenant } from '../tenancy/service.ts';
 import { identityClock } from './clock.ts';
@@ -141,7 +142,6 @@ const Factor = {
   recovery_code: Type.Optional(RecoveryCode),
   webauthn: Type.Optional(AssertionSchema),
 };
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const SessionOut = Type.Object({
   status: Type.Literal('authenticated'),
   user: Type.Object({
@@ -228,9 +228,7 @@ export function mfaRoutes({ db, config, throttle, secrets }: MfaDeps): FastifyPl
   const cookie = { secure: config.cookieSecure };
   const rp: RelyingParty = { id: config.webauthnRpId, name: 'Comptoir', origins: config.webauthnOrigins };
   const origin = (req: FastifyRequest) => ({
-    requestId: req.id,
-    ip: req.ip ?? null,
-    userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
+    ...requestOrigin(req),
     locale: 'fr',
   });
   const identity = systemActor('identity');

@@ -7,7 +7,8 @@ import { type Actor, type Ctx, runAsTenant } from '../context.ts';
 import type { Database } from '../db/database.ts';
 import { Page, PageQuery } from '../http/pagination.ts';
 import { AppError, notFound } from '../http/problems.ts';
-import { inTenant } from '../http/tenant-handler.ts';
+import { Nullable } from '../http/schemas.ts';
+import { inTenant, requestOrigin } from '../http/tenant-handler.ts';
 import { IdSchema } from '../ids.ts';
 import { getTenant } from '../tenancy/service.ts';
 import { LOGIN_ACTION, PENDING_LOGIN_TTL_S, passwordLogin, verifyNothing } from './login.ts';
@@ -75,7 +76,6 @@ const MailToken = Type.String({
   description: 'The token from the mail',
 });
 const Kind = Type.Union([Type.Literal('staff'), Type.Literal('buyer')]);
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const UserSchema = Type.Object(
   {
@@ -194,9 +194,7 @@ export function identityRoutes({ db, config, throttle }: IdentityDeps): FastifyP
   cookieSettings.secure = config.cookieSecure;
   const cookie = { secure: config.cookieSecure };
   const origin = (req: FastifyRequest) => ({
-    requestId: req.id,
-    ip: req.ip ?? null,
-    userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
+    ...requestOrigin(req),
     locale: 'fr',
   });
   const links = (tenant: PublicTenant): Links => ({ baseUrl: config.publicUrl, tenant });

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { Database } from '../db/database.ts';
 import { Page, PageQuery } from '../http/pagination.ts';
 import { AppError } from '../http/problems.ts';
-import { inTenant } from '../http/tenant-handler.ts';
+import { inTenant, requestOrigin } from '../http/tenant-handler.ts';
 import { IdSchema } from '../ids.ts';
 import { createTenant, currentTenant, getTenant, listTenants, resolveTenantByHost } from './service.ts';
 
@@ -105,11 +105,7 @@ export function tenancyRoutes(db: Database): FastifyPluginAsyncTypebox {
             owner: { email: b.owner.email, displayName: b.owner.display_name },
           },
           req.principal!.actor,
-          {
-            requestId: req.id,
-            ip: req.ip ?? null,
-            userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
-          },
+          requestOrigin(req),
         );
         reply.code(201);
         return {
