@@ -15,8 +15,19 @@ export interface Actor {
    * role assignments; services narrow objects with platform/access `scopeFilter`. Absent: none.
    */
   scopes?: ReadonlyMap<string, readonly { type: 'storefront' | 'account'; id: string }[]>;
+  /**
+   * The kind of the user behind this actor, when authentication read it along with the token or
+   * session (so, at this request), with the user it is about: it holds only while `userId` is that
+   * user. Absent: unknown — whoever needs it reads the user.
+   */
+  userKind?: { userId: string; kind: 'staff' | 'buyer' };
   /** The web session a `user` actor came with (step-up checks its last second factor). */
   sessionId?: string;
+  /**
+   * Acting for someone else: a platform operator under a support grant acts "on behalf of support
+   * request sup_…". Every audit event of this actor carries it (platform/audit/record.ts).
+   */
+  onBehalfOf?: { type: string; id: string; name: string; reason?: string };
 }
 
 /**
@@ -30,6 +41,8 @@ export interface Ctx {
   readonly ip: string | null;
   readonly userAgent: string | null;
   readonly locale: string;
+  /** The host name the request came on (no port): a storefront's domain binds its assortment for buyers. Absent for jobs. */
+  readonly host?: string | null;
   /** The transaction every query of this unit of work runs in (row-level security applies). */
   readonly tx: Tx;
   readonly db: Database;

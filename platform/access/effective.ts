@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { audit } from '../audit/record.ts';
 import { systemActor } from '../context.ts';
 import { type Database, rows, type Tx } from '../db/database.ts';
@@ -25,7 +25,7 @@ export interface Grants {
   roles: string[];
 }
 
-interface AssignmentRow {
+export interface AssignmentRow {
   id: string;
   role_key: string;
   scope_type: 'storefront' | 'account' | null;
@@ -50,7 +50,6 @@ export async function grantsOfUser(
   tenantId: string,
   userId: string,
 ): Promise<Grants & { expired: string[] }> {
-  const now = identityClock.now();
   const list = rows<AssignmentRow>(
     await tx.execute(sql`
       select a.id, a.role_key, a.scope_type, a.scope_id, a.expires_at, r.permissions as custom_permissions
@@ -58,12 +57,36 @@ export async function grantsOfUser(
         left join access_roles r on r.tenant_id = a.tenant_id and r.key = a.role_key
        where a.tenant_id = ${tenantId} and a.user_id = ${userId} and a.revoked_at is null`),
   );
+  return grantsOf(list);
+}
+
+/**
+ * The same assignments as `grantsOfUser` reads, as one JSON array expression, so that authentication
+ * reads them in the very statement that finds the token or session (one round trip, one snapshot).
+ * `tenantId` and `userId` are SQL expressions of that statement (e.g. `t.tenant_id`, `t.user_id`).
+ */
+export function assignmentsJson(tenantId: SQL, userId: SQL): SQL {
+  return sql`coalesce((select json_agg(json_build_object('id', a.id, 'role_key', a.role_key,
+               'scope_type', a.scope_type, 'scope_id', a.scope_id, 'expires_at', a.expires_at,
+               'custom_permissions', r.permissions))
+          from role_assignments a
+          left join access_roles r on r.tenant_id = a.tenant_id and r.key = a.role_key
+         where a.tenant_id = ${tenantId} and a.user_id = ${userId} and a.revoked_at is null), '[]'::json)`;
+}
+
+/**
+ * The grants of the assignments `list` (rows of `grantsOfUser`, or the array of `assignmentsJson`,
+ * possibly still as JSON text) at the identity clock's now.
+ */
+export function grantsOf(list: AssignmentRow[] | string): Grants & { expired: string[] } {
+  const now = identityClock.now();
+  const assignments = typeof list === 'string' ? (JSON.parse(list) as AssignmentRow[]) : list;
   const permissions = new Set<string>(BASELINE_PERMISSIONS);
   const unscoped = new Set<string>(BASELINE_PERMISSIONS);
   const scoped = new Map<string, AccessScope[]>();
   const roles = new Set<string>();
   const expired: string[] = [];
-  for (const a of list) {
+  for (const a of assignments) {
     if (a.expires_at !== null && new Date(a.expires_at).getTime() <= now.getTime()) {
       expired.push(a.id);
       continue;

@@ -42,7 +42,33 @@ export const ACCESS_PERMISSIONS: PermissionDefinition[] = [
   },
   {
     name: 'iam.access_review.run',
-    description: 'Export who can do what (access review: users, roles, permissions, MFA, tokens)',
+    description:
+      'Export who can do what (access review) and run review campaigns: certify or revoke each assignment',
+  },
+  {
+    name: 'iam.support_access.read',
+    description: "See platform operators' support access requests and grants",
+  },
+  {
+    name: 'iam.support_access.approve',
+    description: 'Approve, reject and revoke support access by platform operators',
+  },
+  {
+    name: 'customers.role.read',
+    description: "See the roles one's own customer company may use (company admins)",
+  },
+  {
+    name: 'customers.role.write',
+    description:
+      "Build custom roles for one's own customer company, within the permissions the tenant allows",
+  },
+  {
+    name: 'customers.role.assign',
+    description: "Give roles to the users of one's own customer company (company admins)",
+  },
+  {
+    name: 'platform.support_access.request',
+    description: 'Ask a tenant for time-limited support access and follow the requests (platform operators)',
   },
 ];
 
@@ -187,10 +213,12 @@ export const PREDEFINED_ROLES: readonly RoleRule[] = [
     include: [
       'accounts.account.read',
       'catalog.product.read',
+      'pricing.price.read',
       'orders.order.*',
       'quotes.quote.*',
       'billing.invoice.read',
       'customers.user.*',
+      'customers.role.*',
     ],
   },
   {
@@ -201,6 +229,7 @@ export const PREDEFINED_ROLES: readonly RoleRule[] = [
     include: [
       'accounts.account.read',
       'catalog.product.read',
+      'pricing.price.read',
       'orders.order.read',
       'orders.order.write',
       'quotes.quote.read',
@@ -215,6 +244,7 @@ export const PREDEFINED_ROLES: readonly RoleRule[] = [
     include: [
       'accounts.account.read',
       'catalog.product.read',
+      'pricing.price.read',
       'orders.order.read',
       'orders.order.approve',
       'quotes.quote.read',
@@ -228,6 +258,7 @@ export const PREDEFINED_ROLES: readonly RoleRule[] = [
     include: [
       'accounts.account.read',
       'catalog.product.read',
+      'pricing.price.read',
       'orders.order.read',
       'quotes.quote.read',
       'billing.invoice.read',

@@ -5,6 +5,9 @@ import { Nullable } from '../http/schemas.ts';
 import { inTenant } from '../http/tenant-handler.ts';
 import type { Catalogue } from '../identity/api-tokens.ts';
 import { IdSchema } from '../ids.ts';
+import { companyRoutes } from './company-routes.ts';
+import { myPermissions } from './me.ts';
+import { reviewRoutes } from './review-routes.ts';
 import {
   accessReview,
   accessReviewCsv,
@@ -23,6 +26,7 @@ import {
   sodRules,
   updateRole,
 } from './service.ts';
+import { supportRoutes } from './support-routes.ts';
 
 const When = (description?: string, examples?: string[]) =>
   Type.String({
@@ -68,6 +72,11 @@ const RoleSchema = Type.Object(
     description: Nullable(Type.String()),
     audience: Audience,
     predefined: Type.Boolean(),
+    account_id: Nullable(
+      Type.String({
+        description: "A customer company's own role (built by its company admin): that company",
+      }),
+    ),
     permissions: Type.Array(Type.String(), {
       description: 'Catalogue permissions; `*` (owner): all of them',
     }),
@@ -154,6 +163,46 @@ export function accessRoutes({
     app.addSchema(RoleSchema);
     app.addSchema(AssignmentSchema);
     app.addSchema(SodExceptionSchema);
+    await app.register(supportRoutes({ db, catalogue }));
+    await app.register(reviewRoutes({ db }));
+    await app.register(companyRoutes({ db, catalogue }));
+
+    app.get(
+      '/api/v1/me',
+      {
+        schema: {
+          operationId: 'getMyPermissions',
+          summary: 'My effective permissions',
+          description:
+            "Who the caller is and what they may do now: the effective permissions (an owner's `*` expanded to the catalogue; an API token: its scopes ∩ its user's permissions) and, for permissions held only through scoped role assignments, where they apply. A user interface hides what the caller cannot do; the API still checks every request.",
+          tags,
+          'x-permission': 'authenticated',
+          response: {
+            200: Type.Object({
+              actor_type: Type.String({ examples: ['user'] }),
+              actor_id: Type.String({ description: 'usr_…, tok_…, or the service account' }),
+              user_id: Nullable(IdSchema('usr')),
+              display_name: Type.String(),
+              permissions: Type.Array(Type.String(), { examples: [['catalog.product.read']] }),
+              scopes: Type.Array(
+                Type.Object({
+                  permission: Type.String(),
+                  scopes: Type.Array(Type.Object({ type: Type.String(), id: Type.String() })),
+                }),
+                {
+                  description:
+                    'Permissions held only within scopes (a storefront, a customer company); a permission absent here applies tenant-wide',
+                },
+              ),
+            }),
+          },
+        },
+      },
+      async (req, reply) => {
+        reply.header('cache-control', 'no-store');
+        return inTenant(db, req, reply, async (ctx) => myPermissions(ctx.actor));
+      },
+    );
 
     app.get(
       '/api/v1/roles',

@@ -34,6 +34,8 @@ export interface RoleView {
   description: string | null;
   audience: Audience;
   predefined: boolean;
+  /** A customer company's own role (built by its company admin): that company (`acct_…`); else null. */
+  account_id: string | null;
   /** `*` for owner: every tenant permission. */
   permissions: string[];
   /** Holds at least one administrative permission (its grants raise an elevation alert). */
@@ -48,6 +50,7 @@ interface RoleRow {
   name: string;
   description: string | null;
   audience: Audience;
+  account_id: string | null;
   permissions: string[] | string;
   created_at: string | Date;
   updated_at: string | Date;
@@ -62,6 +65,7 @@ const customView = (r: RoleRow): RoleView => {
     description: r.description,
     audience: r.audience,
     predefined: false,
+    account_id: r.account_id,
     permissions,
     administrative: permissions.some(isAdministrativePermission),
     created_at: iso(r.created_at),
@@ -79,6 +83,7 @@ function predefinedViews(): RoleView[] {
       description: r.description,
       audience: r.audience,
       predefined: true,
+      account_id: null,
       permissions,
       administrative: permissions.some(isAdministrativePermission),
       created_at: null,
@@ -87,7 +92,7 @@ function predefinedViews(): RoleView[] {
   });
 }
 
-const ROLE_COLUMNS = sql`id, key, name, description, audience, permissions, created_at, updated_at`;
+const ROLE_COLUMNS = sql`id, key, name, description, audience, account_id, permissions, created_at, updated_at`;
 
 export async function listRoles(ctx: Ctx): Promise<RoleView[]> {
   const custom = rows<RoleRow>(
@@ -149,7 +154,13 @@ export interface NewRole {
   permissions: string[];
 }
 
-export async function createRole(ctx: Ctx, input: NewRole, catalogue: Catalogue): Promise<RoleView> {
+export async function createRole(
+  ctx: Ctx,
+  input: NewRole,
+  catalogue: Catalogue,
+  /** A customer company's own role (platform/access/company.ts): always `customer` audience. */
+  accountId: string | null = null,
+): Promise<RoleView> {
   const permissions = [...new Set(input.permissions)];
   checkPermissionNames(permissions, catalogue, '/permissions', false);
   if (PREDEFINED_KEYS.has(input.key))
@@ -160,9 +171,9 @@ export async function createRole(ctx: Ctx, input: NewRole, catalogue: Catalogue)
   const id = newId('role');
   const [row] = rows<RoleRow>(
     await ctx.tx.execute(sql`
-      insert into access_roles (tenant_id, id, key, name, description, audience, permissions, created_by)
+      insert into access_roles (tenant_id, id, key, name, description, audience, account_id, permissions, created_by)
       values (${ctx.tenantId}, ${id}, ${input.key}, ${input.name}, ${input.description ?? null},
-              ${input.audience ?? 'staff'}, ${textArray(permissions)}, ${ctx.actor.id})
+              ${accountId ? 'customer' : (input.audience ?? 'staff')}, ${accountId}, ${textArray(permissions)}, ${ctx.actor.id})
       on conflict (tenant_id, key) do nothing
       returning ${ROLE_COLUMNS}`),
   );
@@ -178,6 +189,7 @@ export async function createRole(ctx: Ctx, input: NewRole, catalogue: Catalogue)
       key: view.key,
       name: view.name,
       audience: view.audience,
+      account_id: view.account_id,
       permissions: view.permissions,
     }),
   });
@@ -603,6 +615,12 @@ export async function assignRole(ctx: Ctx, userId: string, input: NewAssignment)
       `The role ${role.key} is for ${role.audience === 'staff' ? 'staff users' : 'buyers'}.`,
       [{ in: 'body', pointer: '/role', detail: `is a ${role.audience} role; this user is ${user.kind}` }],
     );
+  if (role.account_id && role.account_id !== user.account_id)
+    throw new AppError(
+      'business-rule-violation',
+      `The role ${role.key} belongs to another customer company.`,
+      [{ in: 'body', pointer: '/role', detail: "is a role of another company than the buyer's" }],
+    );
   let scope = input.scope ?? null;
   if (role.audience === 'customer') {
     // A buyer's role is limited to the buyer's own company, whatever the request says.
@@ -754,7 +772,7 @@ export async function replaceSecurityContacts(ctx: Ctx, emails: string[]) {
 }
 
 /** Where elevation alerts go: the security contacts, or else the tenant's active owners. */
-async function alertRecipients(ctx: Ctx): Promise<string[]> {
+export async function alertRecipients(ctx: Ctx): Promise<string[]> {
   const { emails } = await securityContacts(ctx);
   if (emails.length) return emails;
   const now = identityClock.now().toISOString();

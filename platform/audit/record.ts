@@ -87,11 +87,13 @@ export interface Who {
 async function insert(tx: Ctx['tx'], who: Who, e: AuditEntry): Promise<string> {
   const id = newId('aud');
   const actor = who.actor ?? { type: 'anonymous', id: 'anonymous', displayName: 'Anonymous' };
+  // An actor acting for someone else (support access) marks every event it leaves.
+  const onBehalfOf = e.onBehalfOf ?? who.actor?.onBehalfOf;
   await tx.execute(sql`
     insert into audit_events (tenant_id, id, occurred_at, actor_type, actor_id, actor_name, on_behalf_of, source_ip, user_agent,
                               request_id, action, resource_type, resource_id, outcome, reason, changes, metadata)
     values (${who.tenantId}, ${id}, ${new Date().toISOString()}, ${actor.type}, ${actor.id}, ${actor.displayName},
-            ${e.onBehalfOf ? JSON.stringify(e.onBehalfOf) : null}::jsonb, ${who.ip}, ${who.userAgent}, ${who.requestId},
+            ${onBehalfOf ? JSON.stringify(onBehalfOf) : null}::jsonb, ${who.ip}, ${who.userAgent}, ${who.requestId},
             ${e.action}, ${e.resource?.type ?? null}, ${e.resource?.id ?? null}, ${e.outcome ?? 'success'},
             ${e.reason ?? null}, ${e.changes ? JSON.stringify(e.changes) : null}::jsonb,
             ${e.metadata ? JSON.stringify(e.metadata) : null}::jsonb)`);

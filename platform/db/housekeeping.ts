@@ -30,14 +30,20 @@ export async function purgeExpired(db: Database, now: Date = new Date()): Promis
   });
 }
 
-/** Runs `purgeExpired` every `intervalMs` until stopped. */
+/**
+ * Runs `purgeExpired`, then each of `tasks` (periodic checks of other parts of the platform: the
+ * expiry sweep and access review reminders of platform/access), every `intervalMs` until stopped.
+ * Tasks must be idempotent: several replicas may run them.
+ */
 export function startHousekeeping(
   db: Database,
   intervalMs: number,
   onError: (err: unknown) => void,
+  tasks: ((db: Database) => Promise<unknown>)[] = [],
 ): () => void {
   const timer = setInterval(() => {
     purgeExpired(db).catch(onError);
+    for (const task of tasks) task(db).catch(onError);
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AUTHENTICATED, hasPermission, PUBLIC } from '../access/permissions.ts';
+import { resolveSupportGrant, SUPPORT_GRANT_HEADER } from '../access/support.ts';
 import type { Database } from '../db/database.ts';
 import { authenticateBearer, type Principal } from '../identity/authenticate.ts';
 import { authenticateSessionCookie } from '../identity/sessions.ts';
@@ -17,6 +18,12 @@ declare module 'fastify' {
      * records the success; a refusal or failure of the request is recorded under the same name.
      */
     'x-action'?: string;
+    /**
+     * A POST that changes nothing (a computation whose input does not fit in a query string, e.g.
+     * pricing a cart): no `x-action`, no audit event on success, like a GET. test/openapi.test.ts
+     * allows it on POST only.
+     */
+    'x-read-only'?: boolean;
     /** The route reads the Authorization header itself (the OAuth token endpoint: HTTP Basic client authentication). */
     'x-own-authorization'?: boolean;
   }
@@ -54,6 +61,14 @@ export function registerAuthHooks(
     if (!req.principal)
       throw new AppError('unauthenticated', 'This endpoint needs an API token (Authorization: Bearer …).');
     const isPlatform = permission.startsWith('platform.');
+    // A platform operator under an approved support grant acts in that tenant (platform/access/support.ts).
+    const grant = req.headers[SUPPORT_GRANT_HEADER];
+    if (req.principal.kind === 'operator' && !isPlatform && typeof grant === 'string') {
+      const resolved = await resolveSupportGrant(db, req.principal.actor, grant.trim());
+      if (!resolved) throw new AppError('forbidden', 'There is no such support grant of yours.');
+      req.principal = resolved.principal;
+      if (resolved.inactive) throw new AppError('forbidden', resolved.inactive);
+    }
     if (isPlatform !== (req.principal.kind === 'operator')) {
       throw new AppError(
         'forbidden',

@@ -101,6 +101,7 @@ export async function inTenant<T>(
         actor,
         ...requestOrigin(req),
         locale: localeOf(req),
+        host: req.hostname || null,
         tx,
         db,
         afterCommit,

@@ -117,6 +117,11 @@ const AttestationSchema = Type.Object(
         clientDataJSON: b64url,
         attestationObject: b64url,
         transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
+        // What browsers add (PublicKeyCredential.toJSON(), @simplewebauthn/browser): conveniences
+        // read from attestationObject, which alone is verified.
+        authenticatorData: Type.Optional(b64url),
+        publicKey: Type.Optional(b64url),
+        publicKeyAlgorithm: Type.Optional(Type.Integer()),
       },
       { additionalProperties: false },
     ),

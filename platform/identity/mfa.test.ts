@@ -521,4 +521,28 @@ describe.each(DRIVERS)('MFA: WebAuthn with a software authenticator, on %s', (dr
       (await t.api('GET', '/api/v1/auth/mfa', { headers: withSession(s2) })).body.recovery_codes_remaining,
     ).toBe(0);
   });
+
+  it('accepts the registration JSON browsers send (publicKey, publicKeyAlgorithm, authenticatorData)', async () => {
+    // Found by the passkey journey in Chromium (test/web-e2e-passkey.test.ts): PublicKeyCredential.toJSON()
+    // and @simplewebauthn/browser add these fields; the attestation object alone is verified.
+    const browserEmail = 'browser-key@acme.example';
+    await addUser(t, acme.tenantId, { email: browserEmail, password: PASSWORD });
+    const s = (await login(t, { email: browserEmail, password: PASSWORD, tenant: acme.slug })).session!;
+    const response = new SoftAuthenticator().register(await registrationOptions(s), RP);
+    const reg = await register(
+      {
+        ...response,
+        response: {
+          ...response.response,
+          authenticatorData: 'SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2NFAAAAAA',
+          publicKey: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE',
+          publicKeyAlgorithm: -7,
+        },
+        authenticatorAttachment: 'platform',
+      },
+      s,
+    );
+    expect(reg.status).toBe(201);
+    expect(reg.body.credential.name).toBe('YubiKey');
+  });
 });

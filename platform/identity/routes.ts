@@ -90,6 +90,14 @@ const UserSchema = Type.Object(
     locked_until: Nullable(Type.String({ format: 'date-time', description: 'Set while locked out' })),
     last_login_at: Nullable(Type.String({ format: 'date-time' })),
     created_at: Type.String({ format: 'date-time' }),
+    mfa: Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('webauthn')]), {
+      description:
+        'Second factors enrolled: an active TOTP authenticator, WebAuthn credentials (passkeys, security keys)',
+    }),
+    roles: Type.Array(Type.String(), {
+      description: 'Keys of the roles the user holds now (active assignments, any scope)',
+      examples: [['catalogue_manager']],
+    }),
   },
   { $id: 'User', title: 'User' },
 );
@@ -588,6 +596,14 @@ export function identityRoutes({ db, config, throttle }: IdentityDeps): FastifyP
               kind: Type.Optional(Kind),
               status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])),
               account_id: Type.Optional(IdSchema('acct')),
+              q: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  maxLength: 200,
+                  description: 'Part of the display name or e-mail address, case-insensitive',
+                  examples: ['martin'],
+                }),
+              ),
             },
             { additionalProperties: false },
           ),

@@ -1,7 +1,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { grantsOfUser, noticeExpiredAssignments } from '../access/effective.ts';
+import {
+  type AssignmentRow,
+  assignmentsJson,
+  grantsOf,
+  noticeExpiredAssignments,
+} from '../access/effective.ts';
 import { audit } from '../audit/record.ts';
 import type { Ctx } from '../context.ts';
 import { type Database, rows, type Tx } from '../db/database.ts';
@@ -110,10 +115,13 @@ export async function authenticateSession(
         kind: 'staff' | 'buyer';
         idle_s: number | null;
         absolute_s: number | null;
+        assignments: AssignmentRow[] | string;
       }>(
+        // The user's current role assignments come with the session (one statement, one snapshot).
         await tx.execute(sql`
         select s.tenant_id, s.id, s.user_id, s.created_at, s.last_seen_at, u.display_name, u.kind,
-               ts.session_idle_timeout_s as idle_s, ts.session_absolute_timeout_s as absolute_s
+               ts.session_idle_timeout_s as idle_s, ts.session_absolute_timeout_s as absolute_s,
+               ${assignmentsJson(sql`s.tenant_id`, sql`s.user_id`)} as assignments
           from sessions s
           join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
           join tenants n on n.id = s.tenant_id
@@ -135,7 +143,7 @@ export async function authenticateSession(
                             where tenant_id = ${row.tenant_id} and id = ${row.id}`);
       }
       // Role assignments are read on every request: a revocation or an expiry applies at the next one.
-      const grants = await grantsOfUser(tx, row.tenant_id, row.user_id);
+      const grants = grantsOf(row.assignments);
       if (grants.expired.length) expired = { tenantId: row.tenant_id, ids: grants.expired };
       return {
         principal: {
@@ -145,6 +153,7 @@ export async function authenticateSession(
             type: 'user',
             id: row.user_id,
             userId: row.user_id,
+            userKind: { userId: row.user_id, kind: row.kind },
             displayName: row.display_name,
             permissions: grants.permissions,
             scopes: grants.scoped,

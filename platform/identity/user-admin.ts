@@ -4,6 +4,7 @@ import type { Ctx } from '../context.ts';
 import { rows } from '../db/database.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import { AppError, notFound } from '../http/problems.ts';
+import { parseTextArray } from './authenticate.ts';
 import { identityClock } from './clock.ts';
 import { revokeSessionsWhere } from './sessions.ts';
 
@@ -21,6 +22,10 @@ export interface UserView {
   locked_until: string | null;
   last_login_at: string | null;
   created_at: string;
+  /** Second factors enrolled: an active TOTP, at least one WebAuthn credential. */
+  mfa: ('totp' | 'webauthn')[];
+  /** Keys of the roles the user holds now (assignments not revoked, not expired). */
+  roles: string[];
 }
 
 interface UserRow {
@@ -35,6 +40,9 @@ interface UserRow {
   locked_until: string | Date | null;
   last_login_at: string | Date | null;
   created_at: string | Date;
+  totp: boolean;
+  webauthn: boolean;
+  roles: string[] | string | null;
 }
 
 const iso = (d: string | Date | null) => (d === null ? null : new Date(d).toISOString());
@@ -54,12 +62,24 @@ function toUser(r: UserRow): UserView {
     locked_until: locked,
     last_login_at: iso(r.last_login_at),
     created_at: iso(r.created_at)!,
+    mfa: [...(r.totp ? (['totp'] as const) : []), ...(r.webauthn ? (['webauthn'] as const) : [])],
+    roles: parseTextArray(r.roles ?? []),
   };
 }
 
-const SELECT = sql`select id, email, display_name, kind, account_id, status, email_verified_at,
-                          password_hash is not null as has_password, locked_until, last_login_at, created_at
-                     from users`;
+/** One query for a user and what administrators see beside it (MFA, current roles): no N+1 in lists. */
+const SELECT =
+  () => sql`select u.id, u.email, u.display_name, u.kind, u.account_id, u.status, u.email_verified_at,
+                          u.password_hash is not null as has_password, u.locked_until, u.last_login_at, u.created_at,
+                          exists (select 1 from mfa_totp m where m.tenant_id = u.tenant_id and m.user_id = u.id
+                                     and m.status = 'active') as totp,
+                          exists (select 1 from webauthn_credentials w where w.tenant_id = u.tenant_id
+                                     and w.user_id = u.id) as webauthn,
+                          array(select distinct a.role_key from role_assignments a
+                                 where a.tenant_id = u.tenant_id and a.user_id = u.id and a.revoked_at is null
+                                   and (a.expires_at is null or a.expires_at > ${identityClock.now().toISOString()}::timestamptz)
+                                 order by a.role_key) as roles
+                     from users u`;
 
 export async function listUsers(
   ctx: Ctx,
@@ -69,23 +89,27 @@ export async function listUsers(
     kind?: 'staff' | 'buyer';
     status?: 'active' | 'deactivated';
     account_id?: string;
+    /** Part of the name or e-mail, case-insensitive. */
+    q?: string;
   },
 ) {
   const after = decodeCursor(q.cursor);
+  const text = q.q?.trim().toLowerCase();
   const fetched = rows<UserRow>(
-    await ctx.tx.execute(sql`${SELECT} where tenant_id = ${ctx.tenantId}
-      ${after ? sql`and id > ${String(after[0])}` : sql``}
-      ${q.kind ? sql`and kind = ${q.kind}` : sql``}
-      ${q.status ? sql`and status = ${q.status}` : sql``}
-      ${q.account_id ? sql`and account_id = ${q.account_id}` : sql``}
-      order by id limit ${q.limit + 1}`),
+    await ctx.tx.execute(sql`${SELECT()} where u.tenant_id = ${ctx.tenantId}
+      ${after ? sql`and u.id > ${String(after[0])}` : sql``}
+      ${q.kind ? sql`and u.kind = ${q.kind}` : sql``}
+      ${q.status ? sql`and u.status = ${q.status}` : sql``}
+      ${q.account_id ? sql`and u.account_id = ${q.account_id}` : sql``}
+      ${text ? sql`and (position(${text} in lower(u.email)) > 0 or position(${text} in lower(u.display_name)) > 0)` : sql``}
+      order by u.id limit ${q.limit + 1}`),
   );
   return toPage(fetched, q.limit, (r) => [r.id], toUser);
 }
 
 export async function getUser(ctx: Ctx, id: string): Promise<UserView> {
   const [row] = rows<UserRow>(
-    await ctx.tx.execute(sql`${SELECT} where tenant_id = ${ctx.tenantId} and id = ${id}`),
+    await ctx.tx.execute(sql`${SELECT()} where u.tenant_id = ${ctx.tenantId} and u.id = ${id}`),
   );
   if (!row) throw notFound(`User ${id}`);
   return toUser(row);
