@@ -129,7 +129,53 @@ export async function seedDemoCatalog(ctx: Ctx): Promise<{ products: number }> {
   await cat('lunettes', n('Lunettes', 'Safety glasses'), epi, 3);
   await cat('destockage', n('Déstockage', 'Clearance'), undefined, 9, false);
 
+  const elec = await cat('electricite', n('Électricité', 'Electrical'), undefined, 4);
+  await cat('cables', n('Câbles et fils', 'Cables and wires'), elec, 1);
+  await cat('disjoncteurs', n('Disjoncteurs', 'Circuit breakers'), elec, 2);
+  await cat('outils-main', n('Outillage à main', 'Hand tools'), tools, 2);
+  await createFamily(ctx, {
+    code: 'electrical',
+    name: n('Matériel électrique', 'Electrical supplies'),
+    attributes: [
+      {
+        code: 'voltage',
+        type: 'number',
+        unit: 'V',
+        label: n('Tension', 'Voltage'),
+        filterable: true,
+        required: true,
+      },
+      {
+        code: 'section',
+        type: 'number',
+        unit: 'mm²',
+        label: n('Section', 'Cross-section'),
+        filterable: true,
+        required: false,
+      },
+    ],
+  });
+  await createFamily(ctx, {
+    code: 'hand-tools',
+    name: n('Outillage à main', 'Hand tools'),
+    attributes: [
+      {
+        code: 'size_mm',
+        type: 'number',
+        unit: 'mm',
+        label: n('Taille', 'Size'),
+        filterable: true,
+        required: false,
+      },
+      { code: 'set', type: 'boolean', label: n('Coffret', 'Set'), filterable: true, required: false },
+    ],
+  });
   for (const [code, name] of [
+    ['nexans', 'Nexans'],
+    ['legrand', 'Legrand'],
+    ['schneider', 'Schneider Electric'],
+    ['facom', 'Facom'],
+    ['stanley', 'Stanley'],
     ['makita', 'Makita'],
     ['bosch', 'Bosch Professional'],
     ['dewalt', 'DeWalt'],
@@ -582,6 +628,210 @@ export async function seedDemoCatalog(ctx: Ctx): Promise<{ products: number }> {
       category_codes: [code.startsWith('DLP') ? 'epi' : 'fixations'],
       variants: [{ sku: `${code}-1` }],
     });
+
+  // ── Generated range (deterministic): a few hundred more products, so that lists, facets and
+  // search have something to chew on. Metric fasteners by standard × material × diameter, cables
+  // and breakers, hand tools, gloves — names in French and English, GTINs in a second GS1 range.
+  let serial2 = 0;
+  const gtin2 = () => {
+    const body = `37601235${String(++serial2).padStart(4, '0')}`;
+    return `${body}${gtinCheckDigit(body)}`;
+  };
+  const MATERIALS = [
+    ['zinc', 'acier zingué', 'zinc-plated steel'],
+    ['a2', 'inox A2', 'stainless A2'],
+    ['a4', 'inox A4', 'stainless A4'],
+  ] as const;
+  const STANDARDS = [
+    ['CHC', 'DIN 912', 'Vis CHC', 'Socket head cap screw', 'cylindrique six pans creux', 'vis', [16, 25, 40]],
+    ['H', 'DIN 933', 'Vis tête hexagonale', 'Hexagon head screw', 'hexagonale', 'vis', [20, 30, 50]],
+    [
+      'TF',
+      'DIN 7991',
+      'Vis tête fraisée six pans creux',
+      'Countersunk socket screw',
+      'fraisée',
+      'vis',
+      [12, 20, 30],
+    ],
+    [
+      'TH',
+      'ISO 7380',
+      'Vis tête bombée six pans creux',
+      'Button head socket screw',
+      'bombée',
+      'vis',
+      [10, 16, 25],
+    ],
+    ['ECR', 'DIN 934', 'Écrou hexagonal', 'Hexagon nut', null, 'boulons', [0]],
+    ['ECRF', 'DIN 985', 'Écrou frein nylstop', 'Nyloc lock nut', null, 'boulons', [0]],
+    ['RON', 'DIN 125', 'Rondelle plate', 'Flat washer', null, 'boulons', [0]],
+    ['TIGE', 'DIN 976', 'Tige filetée 1 m', 'Threaded rod 1 m', null, 'boulons', [1000]],
+  ] as const;
+  for (const [std, norm, fr, en, head, category, lengths] of STANDARDS)
+    for (const [material, mFr, mEn] of MATERIALS)
+      for (const d of [4, 5, 6, 8, 10, 12]) {
+        const code = `GEN-${std}-${material.toUpperCase()}-M${d}`;
+        const box = d <= 6 ? 200 : d <= 8 ? 100 : 50;
+        items.push({
+          code,
+          family_code: 'fasteners',
+          brand_code: material === 'zinc' ? 'wurth' : 'fischer',
+          status: 'active',
+          name: n(`${fr} ${norm} M${d} ${mFr}`, `${en} ${norm} M${d} ${mEn}`),
+          description: n(
+            `${fr} ${norm}, filetage métrique M${d}, ${mFr}. Vendu par boîte de ${box}.`,
+            `${en} ${norm}, M${d} metric thread, ${mEn}. Sold by box of ${box}.`,
+          ),
+          category_codes: [category],
+          attributes: { material, ...(head ? { head } : {}) },
+          variants: lengths.map((l) => ({
+            sku: `${code}${l ? `X${l}` : ''}`,
+            gtin: gtin2(),
+            mpn: `${norm.replace(/\s/g, '')}-${d}${l ? `x${l}` : ''}-${material.toUpperCase()}`,
+            name: l
+              ? n(`M${d} × ${l} mm, boîte de ${box}`, `M${d} × ${l} mm, box of ${box}`)
+              : n(`Boîte de ${box}`, `Box of ${box}`),
+            attributes: { diameter: d, length: l || d },
+            pack_size: l === 1000 ? 1 : box,
+            min_order_qty: l === 1000 ? 5 : box,
+            order_multiple: l === 1000 ? 5 : box,
+          })),
+        });
+      }
+  const CABLES = [
+    ['R2V', 'Câble R2V', 'R2V cable', ['3G1.5', '3G2.5', '5G1.5', '5G2.5', '3G6', '5G6']],
+    ['H07VU', 'Fil H07V-U', 'H07V-U wire', ['1.5', '2.5', '6']],
+    ['H07RNF', 'Câble souple H07RN-F', 'H07RN-F flexible cable', ['3G1.5', '3G2.5', '5G2.5']],
+  ] as const;
+  for (const [type, fr, en, sections] of CABLES)
+    for (const section of sections) {
+      const mm2 = Number(section.split('G').pop());
+      const code = `GEN-${type}-${section.replace('.', '')}`;
+      items.push({
+        code,
+        family_code: 'electrical',
+        brand_code: 'nexans',
+        status: 'active',
+        name: n(`${fr} ${section} mm²`, `${en} ${section} mm²`),
+        description: n(
+          `Conforme NF C 15-100, vendu au mètre ou en couronne.`,
+          `NF C 15-100 compliant, sold by the metre or by the coil.`,
+        ),
+        category_codes: ['cables'],
+        attributes: { section: mm2, voltage: type === 'H07VU' ? 750 : 1000 },
+        variants: [
+          {
+            sku: `${code}-M`,
+            gtin: gtin2(),
+            unit: 'm',
+            pack_size: 1,
+            min_order_qty: 10,
+            order_multiple: 1,
+            name: n('Au mètre', 'By the metre'),
+            attributes: {},
+          },
+          {
+            sku: `${code}-C100`,
+            gtin: gtin2(),
+            unit: 'm',
+            pack_size: 100,
+            name: n('Couronne de 100 m', '100 m coil'),
+            attributes: {},
+          },
+        ],
+      });
+    }
+  for (const brand of ['legrand', 'schneider'] as const)
+    for (const curve of ['C', 'D'] as const)
+      for (const poles of ['1P+N', '3P'] as const) {
+        const code = `GEN-DJ-${brand.slice(0, 3).toUpperCase()}-${curve}-${poles.replace('+', '')}`;
+        items.push({
+          code,
+          family_code: 'electrical',
+          brand_code: brand,
+          status: 'active',
+          name: n(`Disjoncteur ${poles} courbe ${curve}`, `Circuit breaker ${poles} curve ${curve}`),
+          description: n(
+            'Pouvoir de coupure 6 kA, montage sur rail DIN.',
+            '6 kA breaking capacity, DIN rail mounting.',
+          ),
+          category_codes: ['disjoncteurs'],
+          attributes: { voltage: poles === '3P' ? 400 : 230, section: 0 },
+          variants: [2, 10, 16, 20, 32].map((a) => ({
+            sku: `${code}-${a}A`,
+            gtin: gtin2(),
+            name: n(`${a} A`, `${a} A`),
+            attributes: {},
+          })),
+        });
+      }
+  const HAND = [
+    ['CLE-PLATE', 'Clé plate double', 'Double open-end spanner', [8, 10, 13, 17, 19]],
+    ['CLE-MIXTE', 'Clé mixte', 'Combination spanner', [8, 10, 13, 17, 19, 24]],
+    ['TOURNEVIS-PZ', 'Tournevis Pozidriv', 'Pozidriv screwdriver', [1, 2, 3]],
+    ['TOURNEVIS-TX', 'Tournevis Torx', 'Torx screwdriver', [10, 20, 25, 30]],
+    ['PINCE-COUPANTE', 'Pince coupante diagonale', 'Diagonal cutting pliers', [160, 180]],
+    ['PINCE-UNIV', 'Pince universelle', 'Combination pliers', [180, 200]],
+    ['MARTEAU', 'Marteau de menuisier', 'Joiner’s hammer', [25, 28]],
+    ['METRE', 'Mètre ruban', 'Tape measure', [3, 5, 8]],
+    ['NIVEAU', 'Niveau à bulle aluminium', 'Aluminium spirit level', [40, 60, 100]],
+    ['CUTTER', 'Cutter à lame sécable', 'Snap-off blade cutter', [18, 25]],
+  ] as const;
+  for (const brand of ['facom', 'stanley'] as const)
+    for (const [key, fr, en, sizes] of HAND) {
+      const code = `GEN-${brand.slice(0, 3).toUpperCase()}-${key}`;
+      items.push({
+        code,
+        family_code: 'hand-tools',
+        brand_code: brand,
+        status: 'active',
+        name: n(
+          `${fr} ${brand === 'facom' ? 'Facom' : 'Stanley'}`,
+          `${en} ${brand === 'facom' ? 'Facom' : 'Stanley'}`,
+        ),
+        description: n('Outil professionnel garanti à vie.', 'Professional tool with a lifetime warranty.'),
+        category_codes: ['outils-main'],
+        attributes: { set: false },
+        variants: sizes.map((sz) => ({
+          sku: `${code}-${sz}`,
+          gtin: gtin2(),
+          name: n(`Taille ${sz}`, `Size ${sz}`),
+          attributes: { size_mm: sz },
+        })),
+      });
+    }
+  const GLOVES = [
+    ['NITRILE', 'Gants nitrile enduits', 'Nitrile coated gloves', 'EN 388'],
+    ['CUIR', 'Gants de manutention cuir', 'Leather handling gloves', 'EN 388'],
+    ['ANTICOUPURE', 'Gants anti-coupure niveau C', 'Cut-resistant gloves level C', 'EN 388'],
+    ['FROID', 'Gants isolants froid', 'Cold insulating gloves', 'EN 511'],
+    ['CHIMIQUE', 'Gants de protection chimique', 'Chemical protection gloves', 'EN 374'],
+  ] as const;
+  for (const [key, fr, en, standard] of GLOVES)
+    for (const pack of [1, 12]) {
+      const code = `GEN-DLP-${key}-P${pack}`;
+      items.push({
+        code,
+        family_code: 'ppe',
+        brand_code: 'delta-plus',
+        status: 'active',
+        name: n(
+          `${fr}${pack > 1 ? ` (lot de ${pack} paires)` : ''}`,
+          `${en}${pack > 1 ? ` (pack of ${pack} pairs)` : ''}`,
+        ),
+        description: n(`Conformes ${standard}.`, `${standard} compliant.`),
+        category_codes: ['gants'],
+        attributes: { standard },
+        variants: ['9', '10'].map((size) => ({
+          sku: `${code}-${size}`,
+          gtin: gtin2(),
+          name: n(`Taille ${size}`, `Size ${size}`),
+          attributes: { size },
+          pack_size: pack,
+        })),
+      });
+    }
   const result = await bulkUpsertProducts(ctx, items);
 
   // Pictures and datasheets for the active products (metadata; the bytes are not part of the demo).

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Database } from '../../platform/db/database.ts';
 import { Page, PageQuery } from '../../platform/http/pagination.ts';
 import { Nullable } from '../../platform/http/schemas.ts';
 import { inTenant } from '../../platform/http/tenant-handler.ts';
 import { IdSchema } from '../../platform/ids.ts';
+import type { ModuleDeps } from '../../platform/module.ts';
 import { BULK_MAX_ITEMS, bulkUpsertProducts } from './bulk.ts';
+import { mediaContentRoutes } from './media-routes.ts';
 import { parseAcceptLanguage } from './rules.ts';
 import { catalogHealth, searchCatalog } from './search.ts';
 import {
@@ -261,6 +262,9 @@ const MediaSchema = Type.Object(
     title: Type.Record(Type.String(), Type.String()),
     locale: Nullable(Type.String()),
     position: Type.Integer(),
+    uploaded_at: Nullable(
+      Type.String({ format: 'date-time', description: 'When the content was uploaded; null: metadata only' }),
+    ),
     ...Timestamps,
   },
   { $id: 'CatalogMedia', title: 'Medium or document (metadata)' },
@@ -460,6 +464,23 @@ const SearchHit = Type.Object({
     Type.Literal('fuzzy'),
     Type.Literal('all'),
   ]),
+  price: Nullable(
+    Type.Object(
+      {
+        sku: Type.String({ description: 'The first variant of the product' }),
+        quantity: Type.String({ description: 'Its minimum order quantity (or 1)' }),
+        unit_price: Type.Object({ amount: Type.String(), currency: Type.String() }),
+        rule: Type.Object(
+          {},
+          { additionalProperties: true, description: 'The list, break, discount level and promotions used' },
+        ),
+      },
+      {
+        description:
+          'The caller’s resolved unit price excluding tax (as GET /prices/resolve) of the first variant at its minimum order quantity; null when it has no price, or the caller may not resolve prices or named no currency outside a storefront',
+      },
+    ),
+  ),
 });
 const SearchResultSchema = Type.Object({
   locale: Type.String(),
@@ -545,7 +566,8 @@ const P = {
   }),
 };
 
-export function catalogRoutes({ db }: { db: Database }): FastifyPluginAsyncTypebox {
+export function catalogRoutes(deps: ModuleDeps): FastifyPluginAsyncTypebox {
+  const { db } = deps;
   return async (app) => {
     for (const s of [
       FamilySchema,
@@ -558,6 +580,8 @@ export function catalogRoutes({ db }: { db: Database }): FastifyPluginAsyncTypeb
       RelationSchema,
     ])
       app.addSchema(s);
+    // Media content (binary upload and download), in a context with its own body parser.
+    await app.register(mediaContentRoutes(deps));
     const base = '/api/v1/catalog';
     const tags = ['Catalogue'];
     const READ = 'catalog.product.read';
@@ -1349,12 +1373,19 @@ export function catalogRoutes({ db }: { db: Database }): FastifyPluginAsyncTypeb
           operationId: 'searchCatalog',
           summary: 'Search active products, with facets',
           description:
-            'Full text in the reader’s language (accents and case ignored, French/English stemming), SKU / manufacturer reference prefix and exact GTIN; when nothing matches exactly, typo-tolerant matching (`matched_by: fuzzy`). Facets (brands, categories with their ancestors, filterable attributes) count every match and come with the first page only. Without `q`, browses the active products.',
+            'Full text in the reader’s language (accents and case ignored, French/English stemming), SKU / manufacturer reference prefix and exact GTIN; when nothing matches exactly, typo-tolerant matching (`matched_by: fuzzy`). Facets (brands, categories with their ancestors, filterable attributes) come with the first page only; they count every match up to 10,000 hits and, beyond that, the 10,000 best-ranked hits (`total` stays exact). Without `q`, browses the active products. Each hit carries the caller’s price of its first variant at its minimum order quantity (`price`, resolved in one batch for the page).',
           tags,
           'x-permission': READ,
           querystring: Type.Object(
             {
               q: Type.Optional(Type.String({ maxLength: 200, examples: ['perceuse sans fil'] })),
+              currency: Type.Optional(
+                Type.String({
+                  pattern: '^[A-Z]{3}$',
+                  description: 'Currency of the hits’ prices (ISO 4217); default the storefront’s',
+                  examples: ['EUR'],
+                }),
+              ),
               ...LocaleQuery,
               limit: PageQuery.limit,
               cursor: PageQuery.cursor,

@@ -190,6 +190,8 @@ export const media = pgTable(
     /** A document that exists in one language only (a safety sheet). */
     locale: text('locale'),
     position: integer('position').notNull(),
+    /** When the bytes were received through the API (migration 0015); null: metadata of an object put there otherwise. */
+    uploadedAt: ts('uploaded_at'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },

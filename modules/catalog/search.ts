@@ -40,8 +40,82 @@ export async function assertProductVisible(ctx: Ctx, productId: string): Promise
   if (!found.length) throw notFound(`Product ${productId}`);
 }
 
+/**
+ * For the pricing module (which the catalogue does not import): the products of these SKUs, each
+ * with the category path prices use — its first category (by ID, as `getProduct` lists them) and
+ * that category's ancestors, root first — and whether the caller may see it (the same visibility
+ * predicate as search and product reads). One statement whatever the number of SKUs; an unknown SKU
+ * is absent from the map.
+ */
+export async function categoryPathsOfSkus(
+  ctx: Ctx,
+  skus: readonly string[],
+  opts: { knownVisible?: boolean } = {},
+): Promise<Map<string, { productId: string; categoryPath: string[]; visible: boolean }>> {
+  const out = new Map<string, { productId: string; categoryPath: string[]; visible: boolean }>();
+  const wanted = [...new Set(skus)];
+  if (!wanted.length) return out;
+  const t = ctx.tenantId;
+  // `knownVisible`: SKUs of search hits, which the search already filtered.
+  const visible = opts.knownVisible ? ALL_VISIBLE : await visibility(ctx);
+  const found = rows<{ sku: string; product_id: string; visible: boolean; path: string[] | string | null }>(
+    await ctx.tx.execute(sql`with recursive v as (
+        select v.sku, v.product_id,
+               (select min(pc.category_id) from catalog_product_categories pc
+                 where pc.tenant_id = v.tenant_id and pc.product_id = v.product_id) as category_id
+          from catalog_variants v
+         where v.tenant_id = ${t} and v.sku = any(array(select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb)))),
+      up(sku, id, depth) as (
+        select v.sku, v.category_id, 0 from v where v.category_id is not null
+        union all
+        select up.sku, c.parent_id, up.depth + 1 from up
+          join catalog_categories c on c.tenant_id = ${t} and c.id = up.id
+         where c.parent_id is not null and up.depth < 49)
+      select v.sku, v.product_id, (${visible}) as visible,
+             array(select up.id from up where up.sku = v.sku order by up.depth desc) as path
+        from v join catalog_products p on p.tenant_id = ${t} and p.id = v.product_id`),
+  );
+  for (const r of found) {
+    const path = typeof r.path === 'string' ? parseTextArray(r.path) : (r.path ?? []);
+    out.set(r.sku, { productId: r.product_id, categoryPath: path, visible: r.visible === true });
+  }
+  return out;
+}
+
+/** A `{a,b}` text array as some drivers return it (IDs: no quoting needed). */
+const parseTextArray = (s: string) => (s === '{}' ? [] : s.slice(1, -1).split(','));
+
+/** What the pricing module gives each hit: the resolved unit price of its first variant, or null. */
+export interface HitPrice {
+  sku: string;
+  quantity: string;
+  unit_price: { amount: string; currency: string };
+  rule: Record<string, unknown>;
+}
+
+/**
+ * Resolves the prices of the returned page's hits (the first variant of each, at its minimum order
+ * quantity), in one batch; `currency` is the one the caller asked for, if any. Installed by the
+ * pricing module (`setSearchPricing`) so that the catalogue never imports pricing; without it, every
+ * hit's price is null.
+ */
+export type SearchPricing = (
+  ctx: Ctx,
+  lines: { sku: string; quantity: string }[],
+  currency: string | undefined,
+) => Promise<(HitPrice | null)[]>;
+
+let searchPricing: SearchPricing | null = null;
+
+/** Installs the price resolution of search hits (the pricing module calls this when it is registered). */
+export function setSearchPricing(pricing: SearchPricing | null): void {
+  searchPricing = pricing;
+}
+
 export interface SearchQuery {
   q?: string;
+  /** The currency hits are priced in; default the storefront's (pricing module). */
+  currency?: string;
   limit: number;
   cursor?: string;
   brand_id?: string;
@@ -60,6 +134,8 @@ export interface SearchHit {
   score: number;
   /** `text` (full-text), `sku` (reference prefix / GTIN), `fuzzy` (typo tolerance) or `all` (no query). */
   matched_by: 'text' | 'sku' | 'fuzzy' | 'all';
+  /** The caller's price of the first variant at its minimum order quantity; null when not priced. */
+  price: HitPrice | null;
 }
 
 export interface FacetValue {
@@ -112,6 +188,8 @@ const likePrefix = (s: string) => `${s.toUpperCase().replace(/[\\%_]/g, (c) => `
 interface PreparedQuery {
   tsquery: string;
   folded: string;
+  /** For typo tolerance: each word of the query OR its closest words of the tenant's vocabulary, AND'ed. */
+  fuzzy?: string | null;
 }
 
 async function prepareQuery(ctx: Ctx, q: string, locale: string): Promise<PreparedQuery> {
@@ -125,33 +203,71 @@ async function prepareQuery(ctx: Ctx, q: string, locale: string): Promise<Prepar
 }
 
 /**
- * The matching products with a score, as a SELECT of (id, score, how). `text`: full text in the
- * reader's language (stemmed, unaccented) or unstemmed in any language, plus SKU / manufacturer
- * reference prefix and exact GTIN; `fuzzy`: trigram word similarity on names and references (typos).
+ * The typo-tolerant full-text query: for each word of 3+ characters of the folded query, the word
+ * itself or one of the 5 most similar words (trigram similarity ≥ pg_trgm.similarity_threshold) of
+ * the tenant's vocabulary (catalog_search_words, migration 0016), AND'ed. Null when no word is long
+ * enough. The few thousand short vocabulary words are compared, not every product's text.
  */
-function matcher(ctx: Ctx, mode: string, q: string, prepared: PreparedQuery): SQL {
+async function fuzzyQuery(ctx: Ctx, folded: string): Promise<string | null> {
+  const [r] = rows<{ q: string | null }>(
+    await ctx.tx.execute(sql`select string_agg(alts, ' & ' order by i) as q from (
+        select t.i, '(' || string_agg(quote_literal(x.word), ' | ') || ')' as alts
+          from unnest(regexp_split_to_array(${folded}, '[^[:alnum:]]+')) with ordinality t(tok, i)
+          cross join lateral (
+            select t.tok as word
+            union
+            (select w.word from catalog_search_words w where w.tenant_id = ${ctx.tenantId} and w.word % t.tok
+              order by similarity(w.word, t.tok) desc, w.word limit 5)) x
+         where length(t.tok) >= 3
+         group by t.i) s`),
+  );
+  return r?.q ?? null;
+}
+
+/**
+ * The matching, active, visible products (`where`: visibility and filters on `p`) with a score, as
+ * a SELECT of (id, score, how, brand_id, facet_categories, facet_attrs) — one pass over
+ * catalog_products, which carries what the facets count (migration 0016). `text`: full text in the
+ * reader's language (stemmed, unaccented) or unstemmed in any language, plus SKU / manufacturer
+ * reference prefix and exact GTIN (their product IDs looked up first through the variants' indexes,
+ * then OR'ed with the full-text match so that one bitmap scan finds both); `fuzzy`: trigram word
+ * similarity on names and references (typos), the FUZZY_LIMIT closest.
+ */
+function matcher(ctx: Ctx, mode: string, q: string, prepared: PreparedQuery, where: SQL): SQL {
   const t = ctx.tenantId;
+  const columns = sql`p.brand_id, p.facet_categories, p.facet_attrs`;
+  const base = sql`p.tenant_id = ${t} and p.status = 'active' and ${where}`;
   if (mode === ALL_MODE)
-    return sql`select p.id, 0::numeric as score, 'all' as how from catalog_products p where p.tenant_id = ${t}`;
-  if (mode === FUZZY_MODE)
-    return sql`select p.id, round(word_similarity(${prepared.folded}, p.search_text)::numeric, 6) as score, 'fuzzy' as how
-      from catalog_products p where p.tenant_id = ${t} and p.search_text %> ${prepared.folded}
-      order by score desc, p.id limit ${FUZZY_LIMIT}`;
+    return sql`select p.id, 0::numeric as score, 'all' as how, ${columns} from catalog_products p where ${base}`;
+  if (mode === FUZZY_MODE) {
+    // Products having each word of the query or one of its closest vocabulary words (full-text
+    // index), ranked like a text search, the FUZZY_LIMIT best.
+    if (!prepared.fuzzy)
+      return sql`select p.id, 0::numeric as score, 'fuzzy' as how, ${columns} from catalog_products p where false`;
+    const fq = sql`${prepared.fuzzy}::tsquery`;
+    return sql`select * from (select p.id, round(ts_rank(p.search_document, ${fq})::numeric, 6) as score,
+        'fuzzy' as how, ${columns}
+      from catalog_products p
+      where ${base} and p.search_document @@ ${fq}
+      order by score desc, p.id limit ${FUZZY_LIMIT}) f`;
+  }
   const digits = q.replace(/[\s-]/g, '');
-  return sql`select id, max(score) as score, min(how) as how from (
-      select p.id, round(ts_rank(p.search_document, ${prepared.tsquery}::tsquery)::numeric, 6) as score, 'text' as how
-        from catalog_products p
-       where p.tenant_id = ${t} and p.search_document @@ ${prepared.tsquery}::tsquery
+  const gtin = /^\d{8,14}$/.test(digits) ? digits : null;
+  const bySku = sql`array(select v.product_id from catalog_variants v
+      where v.tenant_id = ${t} and upper(v.sku) like ${likePrefix(q)} escape '\\'
       union all
-      select v.product_id, 10::numeric, 'sku' from catalog_variants v
-       where v.tenant_id = ${t} and upper(v.sku) like ${likePrefix(q)} escape '\\'
-      union all
-      select v.product_id, 9::numeric, 'sku' from catalog_variants v
-       where v.tenant_id = ${t} and upper(v.mpn) like ${likePrefix(q)} escape '\\'
-      union all
-      select v.product_id, 10::numeric, 'sku' from catalog_variants v
-       where v.tenant_id = ${t} and v.gtin = ${/^\d{8,14}$/.test(digits) ? digits : null}
-    ) m group by id`;
+      select v.product_id from catalog_variants v where v.tenant_id = ${t} and v.gtin = ${gtin})`;
+  const byMpn = sql`array(select v.product_id from catalog_variants v
+      where v.tenant_id = ${t} and upper(v.mpn) like ${likePrefix(q)} escape '\\')`;
+  const tsq = sql`${prepared.tsquery}::tsquery`;
+  return sql`select p.id,
+        greatest(case when p.search_document @@ ${tsq} then round(ts_rank(p.search_document, ${tsq})::numeric, 6) end,
+                 case when p.id = any(${bySku}) then 10::numeric end,
+                 case when p.id = any(${byMpn}) then 9::numeric end) as score,
+        case when p.id = any(${bySku}) or p.id = any(${byMpn}) then 'sku' else 'text' end as how,
+        ${columns}
+      from catalog_products p
+     where ${base} and (p.search_document @@ ${tsq} or p.id = any(${bySku}) or p.id = any(${byMpn}))`;
 }
 
 /**
@@ -165,14 +281,19 @@ export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string
   const after = decodeCursor(query.cursor, 3);
   const visible = await visibility(ctx);
   const prepared = await prepareQuery(ctx, q, r.locale);
-  const filters = await filterConditions(ctx, query);
-  // Trigram threshold for typos: a little more tolerant than pg_trgm's default of 0.6.
-  await ctx.tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.5', true)`);
+  // The category filter reads the product's precomputed category paths (migration 0016, GIN-indexed)
+  // instead of walking the tree below the category for every candidate.
+  const filters = await filterConditions(ctx, { ...query, category_id: undefined });
+  if (query.category_id) filters.push(sql`p.category_paths @> array[${query.category_id}]::text[]`);
+  // Trigram threshold for typos: a little more tolerant than pg_trgm's default of 0.6. JIT off: on a
+  // large catalogue the planner's estimates pass jit_above_cost and compiling the expressions cost
+  // 40–80 ms per search (more than running them); these statements are short and planned each time.
+  await ctx.tx.execute(
+    sql`select set_config('pg_trgm.word_similarity_threshold', '0.5', true), set_config('jit', 'off', true)`,
+  );
 
-  const candidates = (mode: string) =>
-    sql`select m.id, m.score, m.how from (${matcher(ctx, mode, q, prepared)}) m
-      join catalog_products p on p.tenant_id = ${ctx.tenantId} and p.id = m.id
-      where p.status = 'active' and ${visible}${filters.length ? sql` and ${sql.join(filters, sql` and `)}` : sql``}`;
+  const where = filters.length ? sql`${visible} and ${sql.join(filters, sql` and `)}` : visible;
+  const candidates = (mode: string) => matcher(ctx, mode, q, prepared, where);
 
   if (
     after &&
@@ -186,11 +307,7 @@ export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string
   }
   let mode = after ? String(after[0]) : q ? FTS_MODE : ALL_MODE;
   type Hit = { id: string; score: string; how: SearchHit['matched_by'] };
-  const ranked = (c: SQL, limit: number) =>
-    ctx.tx.execute(
-      sql`select id, score::text as score, how from (${c}) c order by c.score desc, c.id limit ${limit}`,
-    );
-
+  if (mode === FUZZY_MODE) prepared.fuzzy = await fuzzyQuery(ctx, prepared.folded);
   if (after) {
     // A later page: only the next hits, from the cursor's position (no count, no facets).
     const page = rows<Hit>(
@@ -198,34 +315,95 @@ export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string
         where (c.score < ${String(after[1])}::numeric or (c.score = ${String(after[1])}::numeric and c.id > ${String(after[2])}))
         order by c.score desc, c.id limit ${query.limit + 1}`),
     );
-    return finish(ctx, r, mode, page, query.limit, null, null);
+    return finish(ctx, r, mode, page, query.limit, null, null, query.currency);
   }
 
-  // The first page: the matching set is computed once and serves the count, the page and the facets
-  // (up to FIRST_PAGE_SET hits; beyond, the count and facets run on the database side).
-  let all = rows<Hit>(await ranked(candidates(mode), FIRST_PAGE_SET + 1));
-  if (all.length === 0 && mode === FTS_MODE && !looksLikeCode(q)) {
+  // The first page: one statement computes the matching set once and returns the page, the total
+  // and the facet counts (over the best FACET_SAMPLE hits), from the precomputed facet columns.
+  const codes = await filterableDefinitions(ctx);
+  let first = await firstPage(ctx, candidates(mode), query.limit, [...codes.keys()]);
+  if (first.total === 0 && mode === FTS_MODE && !looksLikeCode(q)) {
     mode = FUZZY_MODE;
-    all = rows<Hit>(await ranked(candidates(mode), FIRST_PAGE_SET + 1));
+    prepared.fuzzy = await fuzzyQuery(ctx, prepared.folded);
+    first = await firstPage(ctx, candidates(mode), query.limit, [...codes.keys()]);
   }
-  const complete = all.length <= FIRST_PAGE_SET;
-  const total = complete ? all.length : await count(ctx, candidates(mode));
-  const hitSet = complete
-    ? sql`select jsonb_array_elements_text(${JSON.stringify(all.map((h) => h.id))}::jsonb) as id`
-    : candidates(mode);
   return finish(
     ctx,
     r,
     mode,
-    all.slice(0, query.limit + 1),
+    first.page,
     query.limit,
-    total,
-    await facets(ctx, hitSet, r),
+    first.total,
+    await facets(ctx, first.counted, codes, r),
+    query.currency,
   );
 }
 
-/** Beyond this many hits, the first page's count and facets are computed by the database. */
-const FIRST_PAGE_SET = 5000;
+/**
+ * Facet counts are exact up to this many hits; beyond (a broad query or a large category), they
+ * count the FACET_SAMPLE best-ranked hits — the total stays exact. Hidden products are never in the
+ * hit set, so they are never counted either way.
+ */
+export const FACET_SAMPLE = 10_000;
+
+type Counted = { facet: string; key: string; n: number };
+
+async function firstPage(
+  ctx: Ctx,
+  candidates: SQL,
+  limit: number,
+  codes: string[],
+): Promise<{
+  page: { id: string; score: string; how: SearchHit['matched_by'] }[];
+  total: number;
+  counted: Counted[];
+}> {
+  const out = rows<{
+    kind: string;
+    id: string | null;
+    score: string | null;
+    how: string | null;
+    key: string | null;
+    n: number;
+  }>(
+    // `counted`: the hits themselves when there are at most FACET_SAMPLE (no sort), else the best
+    // FACET_SAMPLE (the branch not taken is never run). One unnest pass counts brands (`b…`),
+    // categories (`c…`) and attribute values (`a…`) together; the page is a top-N of the hits.
+    await ctx.tx.execute(sql`with hits as materialized (${candidates}),
+      total as materialized (select count(*)::int as n from hits),
+      counted as (select * from hits where (select n from total) <= ${FACET_SAMPLE}
+                  union all
+                  select * from (select * from hits order by score desc, id limit ${FACET_SAMPLE}) best
+                   where (select n from total) > ${FACET_SAMPLE})
+      select * from (select 'page' as kind, id, score::text as score, how, null::text as key, 0 as n
+                       from hits order by hits.score desc, hits.id limit ${limit + 1}) pg
+      union all
+      select 'total', null, null, null, null, n from total
+      union all
+      select 'facet', null, null, null, k, count(*)::int
+        from counted, unnest(array['b' || brand_id] || array(select 'c' || c from unnest(facet_categories) c)
+                             || array(select 'a' || a from unnest(facet_attrs) a)) k
+       where k is not null group by k`),
+  );
+  const wanted = new Set(codes);
+  const page = out
+    .filter((o) => o.kind === 'page')
+    .map((o) => ({ id: o.id!, score: o.score!, how: o.how as SearchHit['matched_by'] }));
+  // UNION ALL keeps no order: the page is ordered again here (score desc, then ID).
+  page.sort((a, b) => Number(b.score) - Number(a.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    page,
+    total: Number(out.find((o) => o.kind === 'total')?.n ?? 0),
+    counted: out.flatMap((o): Counted[] => {
+      if (o.kind !== 'facet' || !o.key) return [];
+      const key = o.key.slice(1);
+      const n = Number(o.n);
+      if (o.key[0] === 'b') return [{ facet: 'brand', key, n }];
+      if (o.key[0] === 'c') return [{ facet: 'category', key, n }];
+      return wanted.has(key.slice(0, key.indexOf('='))) ? [{ facet: 'attr', key, n }] : [];
+    }),
+  };
+}
 
 async function finish(
   ctx: Ctx,
@@ -235,29 +413,24 @@ async function finish(
   limit: number,
   total: number | null,
   facetCounts: SearchResult['facets'],
+  currency: string | undefined,
 ): Promise<SearchResult> {
   const hits = page.slice(0, limit);
   const last = hits.at(-1);
   return {
     locale: r.locale,
-    data: await hydrateHits(ctx, hits, r),
+    data: await hydrateHits(ctx, hits, r, currency),
     next_cursor: page.length > limit && last ? encodeCursor([mode, last.score, last.id]) : null,
     total,
     facets: facetCounts,
   };
 }
 
-async function count(ctx: Ctx, candidates: SQL): Promise<number> {
-  const [c] = rows<{ n: number }>(
-    await ctx.tx.execute(sql`select count(*)::int as n from (${candidates}) c`),
-  );
-  return c?.n ?? 0;
-}
-
 async function hydrateHits(
   ctx: Ctx,
   hits: { id: string; score: string; how: SearchHit['matched_by'] }[],
   r: Reading,
+  currency: string | undefined,
 ): Promise<SearchHit[]> {
   if (!hits.length) return [];
   const ids = hits.map((h) => h.id);
@@ -282,16 +455,32 @@ async function hydrateHits(
       : [],
   );
   const vs = await ctx.tx
-    .select({ productId: variants.productId, sku: variants.sku })
+    .select({ productId: variants.productId, sku: variants.sku, minOrderQty: variants.minOrderQty })
     .from(variants)
     .where(and(eq(variants.tenantId, t), inArray(variants.productId, ids)))
     .orderBy(variants.position, variants.id);
+  // The page's prices in one batch: each hit's first variant at its minimum order quantity (or 1).
+  const firstVariants = hits.map((h) => vs.find((v) => v.productId === h.id));
+  const priced = firstVariants.flatMap((v, i) =>
+    v ? [{ i, sku: v.sku, quantity: String(Math.max(1, v.minOrderQty ?? 1)) }] : [],
+  );
+  const prices: (HitPrice | null)[] = hits.map(() => null);
+  if (searchPricing && priced.length) {
+    const resolved = await searchPricing(
+      ctx,
+      priced.map(({ sku, quantity }) => ({ sku, quantity })),
+      currency,
+    );
+    priced.forEach(({ i }, k) => {
+      prices[i] = resolved[k] ?? null;
+    });
+  }
   const images = await ctx.tx
     .select({ productId: media.productId, objectKey: media.objectKey, contentType: media.contentType })
     .from(media)
     .where(and(eq(media.tenantId, t), inArray(media.productId, ids), eq(media.kind, 'image')))
     .orderBy(media.position, media.id);
-  return hits.map((h) => {
+  return hits.map((h, i) => {
     const p = ps.get(h.id)!;
     const img = images.find((m) => m.productId === h.id);
     const b = p.brandId ? bs.get(p.brandId) : undefined;
@@ -305,63 +494,52 @@ async function hydrateHits(
       image: img ? { object_key: img.objectKey, content_type: img.contentType } : null,
       score: Number(h.score),
       matched_by: h.how,
+      price: prices[i] ?? null,
     };
   });
 }
 
-/**
- * Facet counts over every matching product (not only the page): brands, categories (a product
- * counts in its categories and all their ancestors, once each; active categories only) and the
- * values of filterable attributes (a product counts once per value any of its variants has).
- */
-async function facets(ctx: Ctx, candidates: SQL, r: Reading): Promise<NonNullable<SearchResult['facets']>> {
-  const t = ctx.tenantId;
-  const defs = new Map<
-    string,
-    {
-      code: string;
-      type: string;
-      unit?: string | null;
-      label: Record<string, string>;
-      values?: { code: string; label: Record<string, string> }[];
-    }
-  >();
-  for (const f of rows<{
-    attributes: {
-      code: string;
-      filterable: boolean;
-      type: string;
-      unit?: string | null;
-      label: Record<string, string>;
-      values?: { code: string; label: Record<string, string> }[];
-    }[];
-  }>(await ctx.tx.execute(sql`select attributes from catalog_families where tenant_id = ${t}`)))
+interface FacetDefinition {
+  code: string;
+  type: string;
+  unit?: string | null;
+  label: Record<string, string>;
+  values?: { code: string; label: Record<string, string> }[];
+}
+
+/** The filterable attribute definitions of the tenant's families, by code (first definition wins). */
+async function filterableDefinitions(ctx: Ctx): Promise<Map<string, FacetDefinition>> {
+  const defs = new Map<string, FacetDefinition>();
+  for (const f of rows<{ attributes: (FacetDefinition & { filterable: boolean })[] }>(
+    await ctx.tx.execute(sql`select attributes from catalog_families where tenant_id = ${ctx.tenantId}`),
+  ))
     for (const d of f.attributes) if (d.filterable && !defs.has(d.code)) defs.set(d.code, d);
+  return defs;
+}
+
+/**
+ * Facets from the counts of `firstPage`: brands, categories (a product counts in its active
+ * categories and their active ancestors, once each — `facet_categories`) and the values of filterable
+ * attributes (a product counts once per value any of its variants has — `facet_attrs`, `code=<json>`).
+ */
+async function facets(
+  ctx: Ctx,
+  rawCounts: Counted[],
+  defs: Map<string, FacetDefinition>,
+  r: Reading,
+): Promise<NonNullable<SearchResult['facets']>> {
+  const t = ctx.tenantId;
   const codes = [...defs.keys()];
-  const counted = rows<{ facet: string; key: string; value: unknown; n: number }>(
-    await ctx.tx.execute(sql`with hits as (${candidates}),
-      anc(id, ancestor) as (
-        with recursive a(id, ancestor) as (
-          select id, id from catalog_categories where tenant_id = ${t} and active
-          union all
-          select a.id, c.parent_id from a join catalog_categories c on c.tenant_id = ${t} and c.id = a.ancestor
-           where c.parent_id is not null)
-        select a.id, a.ancestor from a join catalog_categories c on c.tenant_id = ${t} and c.id = a.ancestor and c.active)
-      select 'brand' as facet, p.brand_id as key, null::jsonb as value, count(*)::int as n
-        from hits h join catalog_products p on p.tenant_id = ${t} and p.id = h.id
-       where p.brand_id is not null group by p.brand_id
-      union all
-      select 'category', anc.ancestor, null, count(distinct pc.product_id)::int
-        from hits h join catalog_product_categories pc on pc.tenant_id = ${t} and pc.product_id = h.id
-        join anc on anc.id = pc.category_id group by anc.ancestor
-      union all
-      select 'attr', a.key, a.value, count(distinct p.id)::int
-        from hits h join catalog_products p on p.tenant_id = ${t} and p.id = h.id
-        join catalog_variants v on v.tenant_id = ${t} and v.product_id = p.id
-        cross join lateral jsonb_each(p.attributes || v.attributes) a
-       where a.key in (select jsonb_array_elements_text(${JSON.stringify(codes)}::jsonb))
-       group by a.key, a.value`),
-  );
+  const counted = rawCounts.map((c) => {
+    if (c.facet !== 'attr') return { ...c, value: null as unknown };
+    const i = c.key.indexOf('=');
+    return {
+      facet: c.facet,
+      key: c.key.slice(0, i),
+      value: JSON.parse(c.key.slice(i + 1)) as unknown,
+      n: c.n,
+    };
+  });
   const brandIds = counted.filter((c) => c.facet === 'brand').map((c) => c.key);
   const catIds = counted.filter((c) => c.facet === 'category').map((c) => c.key);
   const bNames = new Map(
@@ -391,11 +569,7 @@ async function facets(ctx: Ctx, candidates: SQL, r: Reading): Promise<NonNullabl
       const values = counted
         .filter((c) => c.facet === 'attr' && c.key === code)
         .map((c) => {
-          const value = (
-            typeof c.value === 'string' && d.type !== 'text' && d.type !== 'enum'
-              ? JSON.parse(c.value)
-              : c.value
-          ) as string | number | boolean;
+          const value = c.value as string | number | boolean;
           const enumLabel = d.values?.find((v) => v.code === value)?.label;
           return {
             value,

@@ -86,8 +86,24 @@ export async function catalogLanguages(ctx: Ctx): Promise<Languages> {
     await ctx.tx.execute(sql`select t.default_locale, s.languages from tenants t
       left join catalog_settings s on s.tenant_id = t.id where t.id = ${ctx.tenantId}`),
   );
-  const fallback = r?.default_locale ?? 'fr';
-  const languages = r?.languages?.length ? r.languages : ['fr', 'en'];
+  return languagesOf(r?.default_locale, r?.languages);
+}
+
+/** A text[] as either driver returns it (parsed, or PGlite's literal in some paths). */
+function textArray(value: string[] | string): string[] {
+  if (Array.isArray(value)) return value;
+  const inner = value.replace(/^\{|\}$/g, '');
+  return inner === '' ? [] : inner.split(',').map((v) => v.replace(/^"|"$/g, ''));
+}
+
+/** The tenant's catalogue languages from its default locale and its catalogue settings. */
+function languagesOf(
+  defaultLocale: string | null | undefined,
+  configured: string[] | string | null | undefined,
+): Languages {
+  const fallback = defaultLocale ?? 'fr';
+  const list = configured ? textArray(configured) : [];
+  const languages = list.length ? list : ['fr', 'en'];
   return { languages: languages.includes(fallback) ? languages : [fallback, ...languages], fallback };
 }
 
@@ -1012,7 +1028,19 @@ export async function hydrateProducts(ctx: Ctx, found: ProductRow[], r: Reading)
     .from(productCategories)
     .where(and(eq(productCategories.tenantId, ctx.tenantId), inArray(productCategories.productId, ids)))
     .orderBy(asc(productCategories.categoryId));
-  return found.map((p) => ({
+  return found.map((p) =>
+    toProduct(
+      p,
+      links.filter((l) => l.productId === p.id).map((l) => l.categoryId),
+      vs.filter((v) => v.productId === p.id),
+      r,
+    ),
+  );
+}
+
+/** A product as the API shows it, from its row, its category IDs and its variants (in order). */
+function toProduct(p: ProductRow, categoryIds: string[], vs: VariantRow[], r: Reading): Product {
+  return {
     id: p.id,
     code: p.code,
     family_id: p.familyId,
@@ -1023,20 +1051,43 @@ export async function hydrateProducts(ctx: Ctx, found: ProductRow[], r: Reading)
     name: p.name,
     description: p.description,
     attributes: p.attributes,
-    category_ids: links.filter((l) => l.productId === p.id).map((l) => l.categoryId),
-    variants: vs.filter((v) => v.productId === p.id).map(toVariant),
+    category_ids: categoryIds,
+    variants: vs.map(toVariant),
     completeness: { score: p.completeness, missing: p.completenessMissing as MissingItem[] },
     localized: localize(r, { name: p.name, description: p.description }),
     created_at: iso(p.createdAt),
     updated_at: iso(p.updatedAt),
-  }));
+  };
 }
 
 export async function getProduct(ctx: Ctx, id: string, wanted: string[] = []): Promise<Product> {
-  const row = await productRow(ctx, id);
-  // A product hidden from this buyer (storefronts' visibility rules) is a 404, like a missing one.
+  // A product hidden from this buyer (storefronts' visibility rules) is a 404, like a missing one
+  // (no query for staff and integrations).
   await assertProductVisible(ctx, id);
-  return (await hydrateProducts(ctx, [row], await readingFor(ctx, wanted)))[0]!;
+  // One statement (the product page is the hottest read): the product once per variant (left join,
+  // in variant order), with its category IDs and the tenant's catalogue languages.
+  const found = await ctx.tx
+    .select({
+      p: products,
+      v: variants,
+      categoryIds: sql<string[] | string>`array(select c.category_id from catalog_product_categories c
+        where c.tenant_id = ${products.tenantId} and c.product_id = ${products.id} order by c.category_id)`,
+      defaultLocale: sql<
+        string | null
+      >`(select t.default_locale from tenants t where t.id = ${products.tenantId})`,
+      languages: sql<string[] | string | null>`(select s.languages from catalog_settings s
+        where s.tenant_id = ${products.tenantId})`,
+    })
+    .from(products)
+    .leftJoin(variants, and(eq(variants.tenantId, products.tenantId), eq(variants.productId, products.id)))
+    .where(and(eq(products.tenantId, ctx.tenantId), eq(products.id, id)))
+    .orderBy(asc(variants.position), asc(variants.id));
+  const first = found[0];
+  if (!first) throw notFound(`Product ${id}`);
+  const l = languagesOf(first.defaultLocale, first.languages);
+  const reading: Reading = { ...l, locale: chooseLocale(wanted, l.languages, l.fallback) };
+  const vs = found.flatMap((f) => (f.v ? [f.v] : []));
+  return toProduct(first.p, textArray(first.categoryIds), vs, reading);
 }
 
 /** The audited shape of a product: its own fields (variants are audited on their own). */
@@ -1477,11 +1528,13 @@ export interface Media {
   title: Translations;
   locale: string | null;
   position: number;
+  /** When the content was uploaded through the API (`PUT /catalog/media/{id}/content`); null: metadata only. */
+  uploaded_at: string | null;
   created_at: string;
   updated_at: string;
 }
 
-const toMedia = (r: MediaRow): Media => ({
+export const toMedia = (r: MediaRow): Media => ({
   id: r.id,
   product_id: r.productId,
   variant_id: r.variantId,
@@ -1493,6 +1546,7 @@ const toMedia = (r: MediaRow): Media => ({
   title: r.title,
   locale: r.locale,
   position: r.position,
+  uploaded_at: r.uploadedAt ? iso(r.uploadedAt) : null,
   created_at: iso(r.createdAt),
   updated_at: iso(r.updatedAt),
 });
@@ -1595,7 +1649,7 @@ export async function createMedia(ctx: Ctx, productId: string, input: MediaInput
   return created;
 }
 
-async function mediaRow(ctx: Ctx, id: string): Promise<MediaRow> {
+export async function mediaRow(ctx: Ctx, id: string): Promise<MediaRow> {
   const [row] = await ctx.tx
     .select()
     .from(media)

@@ -21,6 +21,8 @@ export interface CatalogFixtures {
 interface Call {
   params?: Record<string, string>;
   body?: unknown;
+  /** A binary body (media upload) and its Content-Type. */
+  raw?: { body: Buffer; contentType: string };
 }
 
 const SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -159,6 +161,13 @@ export function catalogAuditFixtures<S>(of: (s: S) => CatalogFixtures): Record<s
       body: { title: { fr: 'Vue de face' } },
     })),
     deleteProductMedia: f((c) => ({ params: { media_id: c.doomedMediaId } })),
+    uploadProductMediaContent: f((c) => ({
+      params: { media_id: c.mediaId },
+      raw: {
+        body: Buffer.from('RIFF\u0000\u0000\u0000\u0000WEBPVP8 fixture', 'latin1'),
+        contentType: 'image/webp',
+      },
+    })),
     addRelatedProduct: f((c) => ({
       params: { product_id: c.productId },
       body: { kind: 'substitute', related_product_id: c.otherProductId },

@@ -6,8 +6,27 @@ export interface PriceListChanged {
   skus: string[];
 }
 
+/** A change of price-list entries above the tenant's threshold, held for approval (four-eyes). */
+export interface PriceChangeRequestCreated {
+  price_change_request_id: string;
+  price_list_id: string;
+  initiated_by: string;
+  skus: number;
+}
+
+/** Approved (and applied in the same transaction) or rejected, by someone other than the initiator. */
+export interface PriceChangeRequestDecided {
+  price_change_request_id: string;
+  price_list_id: string;
+  status: 'applied' | 'rejected';
+  initiated_by: string;
+  decided_by: string;
+}
+
 declare module '../../platform/events/outbox.ts' {
   interface DomainEventMap {
     'price_list.changed': PriceListChanged;
+    'price_change_request.created': PriceChangeRequestCreated;
+    'price_change_request.decided': PriceChangeRequestDecided;
   }
 }

@@ -189,7 +189,13 @@ describe.each(DRIVERS)('price lists, discounts, promotions and resolution, on %s
     }));
     const ok = await entries(list, many);
     expect(ok.status).toBe(200);
-    expect(ok.body).toEqual({ price_list_id: list, skus: 3000, breaks: 6000, removed_skus: 0 });
+    expect(ok.body).toEqual({
+      status: 'applied',
+      price_list_id: list,
+      skus: 3000,
+      breaks: 6000,
+      removed_skus: 0,
+    });
     const page = await api(acme, 'GET', `/api/v1/price-lists/${list}/entries?sku=BULK-00007`);
     expect(page.body.data).toEqual([
       {

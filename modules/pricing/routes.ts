@@ -6,6 +6,8 @@ import { Nullable } from '../../platform/http/schemas.ts';
 import { inTenant } from '../../platform/http/tenant-handler.ts';
 import { IdSchema } from '../../platform/ids.ts';
 import {
+  approvePriceChangeRequest,
+  BATCH_MAX_LINES,
   BULK_MAX_ENTRIES,
   createGroupDiscount,
   createPriceList,
@@ -13,13 +15,21 @@ import {
   deleteGroupDiscount,
   deletePriceList,
   deletePromotion,
+  getPriceChangeRequest,
   getPriceList,
+  getPricingSettings,
   listEntries,
   listGroupDiscounts,
+  listPriceChangeRequests,
   listPriceLists,
   listPromotions,
+  rejectPriceChangeRequest,
+  resolvePriceBatch,
   resolveUnitPrice,
+  updateGroupDiscount,
   updatePriceList,
+  updatePricingSettings,
+  updatePromotion,
   upsertEntries,
 } from './service.ts';
 
@@ -139,6 +149,16 @@ const CreateGroupDiscountBody = Type.Object(
   { additionalProperties: false },
 );
 
+const UpdateGroupDiscountBody = Type.Object(
+  {
+    percent: Type.Optional(Decimal('Percent off the public price (0–100]', '25')),
+    ...Scope,
+    valid_from: Type.Optional(Nullable(Instant)),
+    valid_to: Type.Optional(Nullable(Instant)),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
 const Discount = Type.Union([
   Type.Object(
     { kind: Type.Literal('percent'), percent: Decimal('Percent off (0–100]', '10') },
@@ -185,6 +205,11 @@ const CreatePromotionBody = Type.Object(
   { additionalProperties: false },
 );
 
+const UpdatePromotionBody = Type.Partial(CreatePromotionBody, {
+  additionalProperties: false,
+  minProperties: 1,
+});
+
 const ResolvedSchema = Type.Object(
   {
     sku: Type.String(),
@@ -211,11 +236,114 @@ const ResolvedSchema = Type.Object(
       ]),
     ),
     detail: Nullable(Type.String()),
+    breaks: Type.Array(
+      Type.Object({
+        min_quantity: Type.String(),
+        unit_price: Type.Ref('Money'),
+        level: Type.Union(
+          [
+            Type.Literal('account'),
+            Type.Literal('group'),
+            Type.Literal('storefront'),
+            Type.Literal('tenant'),
+          ],
+          { description: 'The kind of price list that gives this price' },
+        ),
+      }),
+      {
+        description:
+          'The buyer’s quantity breaks for this SKU: each quantity that is a break of a price list applying to them, with the unit price they pay from there (resolved at that quantity: group discount and promotions included, whichever list wins there). Ascending; a quantity that changes nothing is left out.',
+      },
+    ),
   },
   { $id: 'ResolvedPrice', title: 'A resolved unit price' },
 );
 
+const RequestStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('approved'),
+  Type.Literal('rejected'),
+  Type.Literal('applied'),
+]);
+const PriceChangeRequestSchema = Type.Object(
+  {
+    id: IdSchema('pcr'),
+    price_list_id: Type.String(),
+    status: RequestStatus,
+    entries: Type.Array(
+      Type.Object({
+        sku: Type.String(),
+        breaks: Type.Array(Type.Object({ min_quantity: Type.String(), unit_price: Type.String() })),
+      }),
+      { description: 'The proposed entries, applied as sent on approval' },
+    ),
+    changes: Type.Array(
+      Type.Object({
+        sku: Type.String(),
+        min_quantity: Type.String(),
+        before: Nullable(Type.String()),
+        after: Nullable(Type.String()),
+        change_percent: Nullable(Type.String()),
+      }),
+      { description: 'The changes above the threshold (at most 1,000 listed)' },
+    ),
+    sku_count: Type.Integer(),
+    initiated_by: Type.String({ description: 'The user (or service account) who made the change' }),
+    initiated_by_name: Nullable(
+      Type.String({ description: "The initiator's display name (or the service account's name)" }),
+    ),
+    created_at: Type.String({ format: 'date-time' }),
+    decided_by: Nullable(Type.String()),
+    decided_by_name: Nullable(Type.String({ description: "The decider's display name" })),
+    decided_at: Nullable(Type.String({ format: 'date-time' })),
+    rejection_reason: Nullable(Type.String()),
+    applied_at: Nullable(Type.String({ format: 'date-time' })),
+  },
+  {
+    $id: 'PriceChangeRequest',
+    title: 'Price change waiting for (or given) four-eyes approval',
+    description:
+      '`pending` until someone other than the initiator approves it (then `applied`, in the same transaction) or rejects it. `approved` is reserved for a deferred application.',
+  },
+);
+const PricingSettingsSchema = Type.Object(
+  {
+    approval_threshold_percent: Nullable(Type.String()),
+    approval_threshold_amount: Nullable(Type.String()),
+    approve_additions_and_removals: Type.Boolean(),
+    updated_at: Nullable(Type.String({ format: 'date-time' })),
+  },
+  { $id: 'PricingSettings', title: 'Price-change approval policy' },
+);
+const SettingsBody = Type.Object(
+  {
+    approval_threshold_percent: Type.Optional(
+      Nullable(
+        Decimal(
+          'A change of a unit price by more than this percentage (up or down) needs approval; null: no percentage rule',
+          '10',
+        ),
+      ),
+    ),
+    approval_threshold_amount: Type.Optional(
+      Nullable(
+        Decimal(
+          'A change of a unit price by more than this amount (list currency) needs approval; null: no amount rule',
+          '50.00',
+        ),
+      ),
+    ),
+    approve_additions_and_removals: Type.Optional(
+      Type.Boolean({
+        description: 'A price added or removed on a list in force (now or later) needs approval too',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
 const P = {
+  request: Type.Object({ price_change_request_id: IdSchema('pcr') }),
   list: Type.Object({ price_list_id: IdSchema('pl') }),
   discount: Type.Object({ group_discount_id: IdSchema('gdsc') }),
   promotion: Type.Object({ promotion_id: IdSchema('promo') }),
@@ -230,6 +358,8 @@ export function pricingRoutes({ db }: { db: Database }): FastifyPluginAsyncTypeb
       GroupDiscountSchema,
       PromotionSchema,
       ResolvedSchema,
+      PriceChangeRequestSchema,
+      PricingSettingsSchema,
     ])
       app.addSchema(s);
     const tags = ['Prices'];
@@ -264,7 +394,29 @@ export function pricingRoutes({ db }: { db: Database }): FastifyPluginAsyncTypeb
           tags,
           'x-permission': 'pricing.price_list.read',
           querystring: Type.Object(
-            { ...PageQuery, currency: Type.Optional(Currency) },
+            {
+              ...PageQuery,
+              currency: Type.Optional(Currency),
+              target_kind: Type.Optional(
+                Type.Union(
+                  [
+                    Type.Literal('all'),
+                    Type.Literal('storefront'),
+                    Type.Literal('group'),
+                    Type.Literal('account'),
+                  ],
+                  { description: 'Lists with a target of this kind (`account`: contract prices)' },
+                ),
+              ),
+              target_id: Type.Optional(
+                Type.String({
+                  pattern: '^(sf|cgrp|acct)_[0-7][0-9a-hjkmnp-tv-z]{25}$',
+                  description:
+                    'With `target_kind`: lists targeted at this storefront, customer group or account (another tenant’s ID finds nothing)',
+                  examples: ['acct_01jd5q6m3xf0k8y2v7r9t4w1zc'],
+                }),
+              ),
+            },
             { additionalProperties: false },
           ),
           response: { 200: Page(Type.Ref('PriceList'), 'PriceList') },
@@ -331,7 +483,7 @@ export function pricingRoutes({ db }: { db: Database }): FastifyPluginAsyncTypeb
         schema: {
           operationId: 'upsertPriceListEntries',
           summary: 'Set the quantity breaks of many SKUs at once',
-          description: `Up to ${BULK_MAX_ENTRIES} SKUs per call, in one transaction (all or nothing). Each SKU sent gets exactly the breaks sent; an empty \`breaks\` removes it. Unit prices carry at most 4 decimals. A SKU priced by another list of the same currency, target and start date is refused (422).`,
+          description: `Up to ${BULK_MAX_ENTRIES} SKUs per call, in one transaction (all or nothing). Each SKU sent gets exactly the breaks sent; an empty \`breaks\` removes it. A change of a price above the tenant's approval threshold (\`/pricing/settings\`) is not applied: the whole call becomes a pending price change request (202) that someone else approves. Unit prices carry at most 4 decimals. A SKU priced by another list of the same currency, target and start date is refused (422).`,
           tags,
           'x-permission': 'pricing.price_list.write',
           'x-action': 'pricing.price_list.entries_upsert',
@@ -339,16 +491,141 @@ export function pricingRoutes({ db }: { db: Database }): FastifyPluginAsyncTypeb
           body: EntriesBody,
           response: {
             200: Type.Object({
+              status: Type.Literal('applied'),
               price_list_id: Type.String(),
               skus: Type.Integer(),
               breaks: Type.Integer(),
               removed_skus: Type.Integer(),
             }),
+            202: Type.Object({
+              status: Type.Literal('pending_approval'),
+              price_change_request: Type.Ref('PriceChangeRequest'),
+            }),
           },
         },
       },
       async (req, reply) =>
-        inTenant(db, req, reply, (ctx) => upsertEntries(ctx, req.params.price_list_id, req.body.entries)),
+        inTenant(db, req, reply, async (ctx) => {
+          const result = await upsertEntries(ctx, req.params.price_list_id, req.body.entries);
+          if (result.status === 'pending_approval') reply.code(202);
+          return result;
+        }),
+    );
+
+    app.get(
+      '/api/v1/pricing/settings',
+      {
+        schema: {
+          operationId: 'getPricingSettings',
+          summary: 'Get the price-change approval policy',
+          tags,
+          'x-permission': 'pricing.price_list.read',
+          response: { 200: Type.Ref('PricingSettings') },
+        },
+      },
+      async (req, reply) => inTenant(db, req, reply, (ctx) => getPricingSettings(ctx)),
+    );
+    app.patch(
+      '/api/v1/pricing/settings',
+      {
+        schema: {
+          operationId: 'updatePricingSettings',
+          summary: 'Change the price-change approval policy',
+          description:
+            'Who approves price changes sets the threshold (permission `pricing.price_list.approve`), not who prepares them. `null` removes a rule; all three off: every change applies directly.',
+          tags,
+          'x-permission': 'pricing.price_list.approve',
+          'x-action': 'pricing.settings.update',
+          body: SettingsBody,
+          response: { 200: Type.Ref('PricingSettings') },
+        },
+      },
+      async (req, reply) => inTenant(db, req, reply, (ctx) => updatePricingSettings(ctx, req.body)),
+    );
+    app.get(
+      '/api/v1/price-change-requests',
+      {
+        schema: {
+          operationId: 'listPriceChangeRequests',
+          summary: 'List price change requests (newest first)',
+          tags,
+          'x-permission': 'pricing.price_list.read',
+          querystring: Type.Object(
+            {
+              ...PageQuery,
+              status: Type.Optional(RequestStatus),
+              price_list_id: Type.Optional(IdSchema('pl')),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Page(Type.Ref('PriceChangeRequest'), 'PriceChangeRequest') },
+        },
+      },
+      async (req, reply) =>
+        inTenant(db, req, reply, (ctx) =>
+          listPriceChangeRequests(ctx, { ...req.query, limit: limitOf(req.query) }),
+        ),
+    );
+    app.get(
+      '/api/v1/price-change-requests/:price_change_request_id',
+      {
+        schema: {
+          operationId: 'getPriceChangeRequest',
+          summary: 'Get a price change request',
+          tags,
+          'x-permission': 'pricing.price_list.read',
+          params: P.request,
+          response: { 200: Type.Ref('PriceChangeRequest') },
+        },
+      },
+      async (req, reply) =>
+        inTenant(db, req, reply, (ctx) => getPriceChangeRequest(ctx, req.params.price_change_request_id)),
+    );
+    app.post(
+      '/api/v1/price-change-requests/:price_change_request_id/approve',
+      {
+        schema: {
+          operationId: 'approvePriceChangeRequest',
+          summary: 'Approve and apply a price change request',
+          description:
+            'Applies the proposed entries in this one transaction (status `applied`). Four-eyes: the initiator cannot approve their own request (403 `four-eyes-required`). A request whose prices changed meanwhile is stale: 409, nothing applied.',
+          tags,
+          'x-permission': 'pricing.price_list.approve',
+          'x-action': 'pricing.price_change_request.approve',
+          params: P.request,
+          response: { 200: Type.Ref('PriceChangeRequest') },
+        },
+      },
+      async (req, reply) =>
+        inTenant(db, req, reply, (ctx) => approvePriceChangeRequest(ctx, req.params.price_change_request_id)),
+    );
+    app.post(
+      '/api/v1/price-change-requests/:price_change_request_id/reject',
+      {
+        schema: {
+          operationId: 'rejectPriceChangeRequest',
+          summary: 'Reject a price change request, with a reason',
+          tags,
+          'x-permission': 'pricing.price_list.approve',
+          'x-action': 'pricing.price_change_request.reject',
+          params: P.request,
+          body: Type.Object(
+            {
+              reason: Type.String({
+                minLength: 1,
+                maxLength: 1000,
+                examples: ['−25 % on the drills is below our margin floor'],
+              }),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Ref('PriceChangeRequest') },
+        },
+      },
+      async (req, reply) =>
+        inTenant(db, req, reply, (ctx) =>
+          rejectPriceChangeRequest(ctx, req.params.price_change_request_id, req.body.reason),
+        ),
     );
     app.get(
       '/api/v1/price-lists/:price_list_id/entries',
@@ -432,6 +709,26 @@ export function pricingRoutes({ db }: { db: Database }): FastifyPluginAsyncTypeb
         }),
     );
 
+    app.patch(
+      '/api/v1/group-discounts/:group_discount_id',
+      {
+        schema: {
+          operationId: 'updateGroupDiscount',
+          summary: 'Change a group discount level',
+          description:
+            'Its percent, scope (SKUs, categories) or validity; the other fields are kept. The customer group does not change.',
+          tags,
+          'x-permission': 'pricing.discount.write',
+          'x-action': 'pricing.group_discount.update',
+          params: P.discount,
+          body: UpdateGroupDiscountBody,
+          response: { 200: Type.Ref('GroupDiscount') },
+        },
+      },
+      async (req, reply) =>
+        inTenant(db, req, reply, (ctx) => updateGroupDiscount(ctx, req.params.group_discount_id, req.body)),
+    );
+
     app.post(
       '/api/v1/promotions',
       {
@@ -487,6 +784,25 @@ export function pricingRoutes({ db }: { db: Database }): FastifyPluginAsyncTypeb
         }),
     );
 
+    app.patch(
+      '/api/v1/promotions/:promotion_id',
+      {
+        schema: {
+          operationId: 'updatePromotion',
+          summary: 'Change a promotion',
+          description: 'Any field of its creation; the others are kept. `discount` is replaced as a whole.',
+          tags,
+          'x-permission': 'pricing.promotion.write',
+          'x-action': 'pricing.promotion.update',
+          params: P.promotion,
+          body: UpdatePromotionBody,
+          response: { 200: Type.Ref('Promotion') },
+        },
+      },
+      async (req, reply) =>
+        inTenant(db, req, reply, (ctx) => updatePromotion(ctx, req.params.promotion_id, req.body)),
+    );
+
     app.get(
       '/api/v1/prices/resolve',
       {
@@ -518,6 +834,53 @@ export function pricingRoutes({ db }: { db: Database }): FastifyPluginAsyncTypeb
         },
       },
       async (req, reply) => inTenant(db, req, reply, (ctx) => resolveUnitPrice(ctx, req.query)),
+    );
+
+    app.post(
+      '/api/v1/prices/resolve-batch',
+      {
+        schema: {
+          operationId: 'resolvePriceBatch',
+          summary: 'Resolve the unit prices of many lines (a cart, a quick order) at once',
+          description:
+            'Read-only: the price context (lists, discount levels, promotions, categories) is loaded once for the buyer, currency and date, then the one price-resolution function runs per line. Each line is exactly what GET /prices/resolve answers for it; an SKU without a price (unknown, hidden from a buyer, in no list) is a line with `priced: false`, not an error. `total` adds up the priced lines. A buyer prices for their own company on the storefront of the request’s host only (403 otherwise). A POST only because a cart does not fit in a query string: it changes nothing and is not recorded in the audit trail (`x-read-only`), like GET /prices/resolve.',
+          tags,
+          'x-permission': 'pricing.price.read',
+          'x-read-only': true,
+          body: Type.Object(
+            {
+              currency: Currency,
+              account_id: Type.Optional(IdSchema('acct', 'The buyer’s customer account; absent: a visitor')),
+              storefront_id: Type.Optional(IdSchema('sf', 'The storefront the buyer shops on')),
+              date: Type.Optional(
+                Type.String({
+                  format: 'date-time',
+                  description: 'Pricing instant; default now',
+                  examples: ['2026-03-15T10:00:00Z'],
+                }),
+              ),
+              lines: Type.Array(
+                Type.Object(
+                  {
+                    sku: Sku,
+                    quantity: Decimal('Positive; up to 4 decimals for goods sold by measure', '12'),
+                  },
+                  { additionalProperties: false },
+                ),
+                { minItems: 1, maxItems: BATCH_MAX_LINES },
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              data: Type.Array(Type.Ref('ResolvedPrice'), { description: 'One per line, in order' }),
+              total: Type.Ref('Money', { description: 'Sum of the priced lines’ totals' }),
+            }),
+          },
+        },
+      },
+      async (req, reply) => inTenant(db, req, reply, (ctx) => resolvePriceBatch(ctx, req.body)),
     );
   };
 }

@@ -599,3 +599,87 @@ export function findPriorityConflicts(lists: readonly PriceList[]): PriorityConf
   }
   return conflicts;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Price changes that need approval (four-eyes, docs/pricing.md "Changes that need approval")
+
+/** The tenant's policy. A change *above* a threshold (strictly) needs another person's approval. */
+export interface ApprovalPolicy {
+  /** Percentage of the current price; null: no percentage rule. */
+  thresholdPercent: string | null;
+  /** Absolute change of a unit price, in the list's currency; null: no amount rule. */
+  thresholdAmount: string | null;
+  /** A price added where there was none, or removed, on a list in force now or later. */
+  additionsAndRemovals: boolean;
+}
+
+/** One quantity level of one SKU whose price changes: `before`/`after` null when absent on that side. */
+export interface PriceChange {
+  sku: string;
+  minQuantity: string;
+  before: string | null;
+  after: string | null;
+  /** Signed, 2 decimals; null for an addition, a removal, or a change from 0. */
+  changePercent: string | null;
+}
+
+/** The unit price at quantity `q`: the break with the highest minimum ≤ q; null if none. */
+function priceAt(breaks: readonly PriceBreak[], q: Dec): string | null {
+  let best: { min: Dec; price: string } | null = null;
+  for (const b of breaks) {
+    const min = new Dec(String(b.minQuantity));
+    if (min.lte(q) && (!best || min.gt(best.min))) best = { min, price: b.unitPrice };
+  }
+  return best ? best.price : null;
+}
+
+/**
+ * The changes of `proposed` against `current` (the SKU's breaks today) that need approval under
+ * `policy`. Each quantity that is a break on either side is compared at the effective price (so
+ * moving a break is seen as the price change it makes at that quantity). A price that appears or
+ * disappears counts only when `additionsAndRemovals` is set and the list is in force (`listInForce`:
+ * valid now or later). Pure; the service decides with it whether to apply or to hold the change.
+ */
+export function changesNeedingApproval(
+  current: ReadonlyMap<string, readonly PriceBreak[]>,
+  proposed: readonly PriceListEntry[],
+  policy: ApprovalPolicy,
+  listInForce: boolean,
+): PriceChange[] {
+  const pct = policy.thresholdPercent === null ? null : new Dec(policy.thresholdPercent);
+  const amount = policy.thresholdAmount === null ? null : new Dec(policy.thresholdAmount);
+  const out: PriceChange[] = [];
+  for (const entry of proposed) {
+    const before = current.get(entry.sku) ?? [];
+    const levels = new Map<string, Dec>();
+    for (const b of [...before, ...entry.breaks]) {
+      const q = new Dec(String(b.minQuantity));
+      levels.set(q.toString(), q);
+    }
+    for (const [key, q] of [...levels].sort((a, b) => a[1].comparedTo(b[1]))) {
+      const was = priceAt(before, q);
+      const now = priceAt(entry.breaks, q);
+      if (was === null && now === null) continue;
+      if (was !== null && now !== null && new Dec(was).eq(now)) continue;
+      const change = (changePercent: string | null): PriceChange => ({
+        sku: entry.sku,
+        minQuantity: key,
+        before: was === null ? null : new Dec(was).toString(),
+        after: now === null ? null : new Dec(now).toString(),
+        changePercent,
+      });
+      if (was === null || now === null) {
+        if (policy.additionsAndRemovals && listInForce) out.push(change(null));
+        continue;
+      }
+      const diff = new Dec(now).minus(was);
+      const old = new Dec(was);
+      const percent = old.isZero() ? null : diff.div(old).times(100);
+      const abovePercent = pct !== null && (percent === null || percent.abs().gt(pct));
+      const aboveAmount = amount !== null && diff.abs().gt(amount);
+      if (abovePercent || aboveAmount)
+        out.push(change(percent === null ? null : percent.toDecimalPlaces(2, Dec.ROUND_HALF_UP).toFixed(2)));
+    }
+  }
+  return out;
+}

@@ -1,4 +1,6 @@
 import { sql } from 'drizzle-orm';
+import { assertNotInitiator, personOf } from '../../platform/access/four-eyes.ts';
+import { hasPermission } from '../../platform/access/permissions.ts';
 import { audit, changesOf } from '../../platform/audit/record.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
@@ -7,8 +9,9 @@ import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { AppError, conflict, type FieldError, notFound } from '../../platform/http/problems.ts';
 import { newId } from '../../platform/ids.ts';
 import { getAccount } from '../accounts/service.ts';
-import { getCategory, getProduct, listVariants } from '../catalog/service.ts';
-import { getCustomerGroup, getStorefront, groupIdsOfAccount } from '../storefronts/service.ts';
+import { categoryPathsOfSkus, type HitPrice } from '../catalog/search.ts';
+import { getCategory } from '../catalog/service.ts';
+import { getCustomerGroup, getStorefront, groupIdsOfAccount, viewerOf } from '../storefronts/service.ts';
 import './events.ts';
 import {
   Dec,
@@ -20,8 +23,24 @@ import {
   parseQuantity,
   parseUnitPrice,
   QUANTITY_DECIMALS,
+  sumMoney,
 } from './money.ts';
-import { type Audience, type PriceList, type PriceResult, type Promotion, resolvePrice } from './rules.ts';
+import {
+  type ApprovalPolicy,
+  type Audience,
+  changesNeedingApproval,
+  type GroupDiscount,
+  type PriceBreak,
+  type PriceChange,
+  type PriceList,
+  type PriceListEntry,
+  type PriceRequest,
+  type PriceResult,
+  type PriceRule,
+  type PricingData,
+  type Promotion,
+  resolvePrice,
+} from './rules.ts';
 
 const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
 const json = (v: unknown) => JSON.stringify(v);
@@ -152,11 +171,36 @@ export async function getPriceList(ctx: Ctx, id: string): Promise<PriceListView>
   return toList(row);
 }
 
-export async function listPriceLists(ctx: Ctx, f: { limit: number; cursor?: string; currency?: string }) {
+const TARGET_ID_PREFIX = { storefront: 'sf_', group: 'cgrp_', account: 'acct_' } as const;
+
+export async function listPriceLists(
+  ctx: Ctx,
+  f: {
+    limit: number;
+    cursor?: string;
+    currency?: string;
+    target_kind?: TargetInput['kind'];
+    target_id?: string;
+  },
+) {
   const after = decodeCursor(f.cursor);
+  // A target filter: lists with a target of that kind (and that ID), e.g. the contract prices of an account.
+  let target: ReturnType<typeof sql> = sql``;
+  if (f.target_id !== undefined) {
+    const kind = f.target_kind;
+    const fail = (detail: string) => invalid([{ in: 'query', pointer: '/target_id', detail }]);
+    if (!kind) throw fail('needs target_kind');
+    if (kind === 'all') throw fail('is not allowed with target_kind all');
+    if (!f.target_id.startsWith(TARGET_ID_PREFIX[kind])) throw fail(`is not a ${kind} ID`);
+    target = sql`and exists (select 1 from price_list_targets pt where pt.tenant_id = l.tenant_id
+      and pt.price_list_id = l.id and pt.target_key = ${`${kind}:${f.target_id}`})`;
+  } else if (f.target_kind)
+    target = sql`and exists (select 1 from price_list_targets pt where pt.tenant_id = l.tenant_id
+      and pt.price_list_id = l.id and left(pt.target_key, ${f.target_kind.length + 1}) = ${`${f.target_kind}:`})`;
   const fetched = rows<ListRow>(
     await ctx.tx.execute(sql`${selectLists(ctx.tenantId)}
       ${after ? sql`and l.id > ${String(after[0])}` : sql``} ${f.currency ? sql`and l.currency = ${f.currency}` : sql``}
+      ${target}
       order by l.id limit ${f.limit + 1}`),
   );
   return toPage(fetched, f.limit, (r) => [r.id], toList);
@@ -307,15 +351,10 @@ export interface EntryView {
  * Replaces the breaks of each SKU given (one transaction: all or nothing). Prices are decimal strings
  * with at most 4 decimals; each wrong value is named (`/entries/12/breaks/0/unit_price`).
  */
-export async function upsertEntries(
-  ctx: Ctx,
-  listId: string,
-  entries: EntryInput[],
-): Promise<{ price_list_id: string; skus: number; breaks: number; removed_skus: number }> {
+export async function upsertEntries(ctx: Ctx, listId: string, entries: EntryInput[]): Promise<UpsertResult> {
   const list = await getPriceList(ctx, listId);
   const errors: FieldError[] = [];
   const seen = new Map<string, number>();
-  const flat: { sku: string; min_quantity: string; unit_price: string }[] = [];
   entries.forEach((e, i) => {
     if (seen.has(e.sku))
       errors.push({
@@ -350,10 +389,44 @@ export async function upsertEntries(
         if (!(err instanceof MoneyError)) throw err;
         errors.push({ in: 'body', pointer: `${at}/unit_price`, detail: err.message });
       }
-      flat.push({ sku: e.sku, min_quantity: b.min_quantity, unit_price: b.unit_price });
     });
   });
   if (errors.length) throw invalid(errors.slice(0, 100));
+  // Four-eyes: a change above the tenant's threshold is held for approval, not applied.
+  const policy = await approvalPolicy(ctx);
+  if (policyIsActive(policy)) {
+    const current = await currentBreaks(
+      ctx,
+      listId,
+      entries.map((e) => e.sku),
+    );
+    const changes = changesNeedingApproval(
+      toBreakMap(current),
+      entries.map((e) => ({
+        sku: e.sku,
+        breaks: e.breaks.map((b) => ({ minQuantity: b.min_quantity, unitPrice: b.unit_price })),
+      })),
+      policy,
+      list.valid_to === null || Date.parse(list.valid_to) > Date.now(),
+    );
+    if (changes.length) {
+      const request = await holdForApproval(ctx, list, entries, current, changes);
+      return { status: 'pending_approval', price_change_request: request };
+    }
+  }
+  return { status: 'applied', ...(await applyEntries(ctx, list, entries)) };
+}
+
+export type UpsertResult =
+  | { status: 'applied'; price_list_id: string; skus: number; breaks: number; removed_skus: number }
+  | { status: 'pending_approval'; price_change_request: PriceChangeRequestView };
+
+/** Writes the entries (the SKUs given get exactly these breaks), audited, with its event. */
+async function applyEntries(ctx: Ctx, list: PriceListView, entries: EntryInput[], requestId?: string) {
+  const listId = list.id;
+  const flat = entries.flatMap((e) =>
+    e.breaks.map((b) => ({ sku: e.sku, min_quantity: b.min_quantity, unit_price: b.unit_price })),
+  );
   const skus = entries.map((e) => e.sku);
   const t = ctx.tenantId;
   await ctx.tx.execute(sql`delete from price_list_entries where tenant_id = ${t} and price_list_id = ${listId}
@@ -376,6 +449,7 @@ export async function upsertEntries(
       breaks: flat.length,
       removed_skus: removed,
       first_skus: skus.slice(0, 20),
+      ...(requestId ? { price_change_request_id: requestId } : {}),
     },
   });
   await publish(ctx, 'price_list.changed', {
@@ -417,6 +491,367 @@ export async function listEntries(
       ),
     }),
   );
+}
+
+// ─── Price-change approval (four-eyes) ───────────────────────────────────────────────────────
+
+export interface PricingSettingsView {
+  /** Decimal percent; null: no percentage rule. */
+  approval_threshold_percent: string | null;
+  /** Per unit, in the list's currency; null: no amount rule. */
+  approval_threshold_amount: string | null;
+  approve_additions_and_removals: boolean;
+  updated_at: string | null;
+}
+
+/** Without a row: 10 %, no amount rule, additions and removals free (docs/pricing.md). */
+export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
+  thresholdPercent: '10',
+  thresholdAmount: null,
+  additionsAndRemovals: false,
+};
+
+async function settingsRow(ctx: Ctx) {
+  const [row] = rows<{
+    approval_threshold_percent: string | null;
+    approval_threshold_amount: string | null;
+    approve_additions_and_removals: boolean;
+    updated_at: string | Date;
+  }>(
+    await ctx.tx.execute(sql`select approval_threshold_percent::text, approval_threshold_amount::text,
+        approve_additions_and_removals, updated_at from pricing_settings where tenant_id = ${ctx.tenantId}`),
+  );
+  return row ?? null;
+}
+
+export async function getPricingSettings(ctx: Ctx): Promise<PricingSettingsView> {
+  const row = await settingsRow(ctx);
+  if (!row)
+    return {
+      approval_threshold_percent: DEFAULT_APPROVAL_POLICY.thresholdPercent,
+      approval_threshold_amount: DEFAULT_APPROVAL_POLICY.thresholdAmount,
+      approve_additions_and_removals: DEFAULT_APPROVAL_POLICY.additionsAndRemovals,
+      updated_at: null,
+    };
+  return {
+    approval_threshold_percent:
+      row.approval_threshold_percent === null ? null : plain(row.approval_threshold_percent),
+    approval_threshold_amount:
+      row.approval_threshold_amount === null ? null : plain(row.approval_threshold_amount),
+    approve_additions_and_removals: row.approve_additions_and_removals,
+    updated_at: iso(row.updated_at),
+  };
+}
+
+async function approvalPolicy(ctx: Ctx): Promise<ApprovalPolicy> {
+  const s = await getPricingSettings(ctx);
+  return {
+    thresholdPercent: s.approval_threshold_percent,
+    thresholdAmount: s.approval_threshold_amount,
+    additionsAndRemovals: s.approve_additions_and_removals,
+  };
+}
+
+const policyIsActive = (p: ApprovalPolicy) =>
+  p.thresholdPercent !== null || p.thresholdAmount !== null || p.additionsAndRemovals;
+
+export async function updatePricingSettings(
+  ctx: Ctx,
+  patch: Partial<Omit<PricingSettingsView, 'updated_at'>>,
+): Promise<PricingSettingsView> {
+  const before = await getPricingSettings(ctx);
+  const errors: FieldError[] = [];
+  for (const field of ['approval_threshold_percent', 'approval_threshold_amount'] as const) {
+    const v = patch[field];
+    if (v === undefined || v === null) continue;
+    try {
+      const d = parseDecimal(v, { maxDecimals: 4, nonNegative: true, field });
+      if (field === 'approval_threshold_percent' && d.gt(1000))
+        errors.push({ in: 'body', pointer: `/${field}`, detail: 'must be at most 1000' });
+    } catch (err) {
+      if (!(err instanceof MoneyError)) throw err;
+      errors.push({ in: 'body', pointer: `/${field}`, detail: err.message });
+    }
+  }
+  if (errors.length) throw invalid(errors);
+  const next = { ...before, ...patch };
+  await ctx.tx.execute(sql`insert into pricing_settings (tenant_id, approval_threshold_percent, approval_threshold_amount,
+      approve_additions_and_removals, updated_at)
+    values (${ctx.tenantId}, ${next.approval_threshold_percent}::numeric, ${next.approval_threshold_amount}::numeric,
+            ${next.approve_additions_and_removals}, now())
+    on conflict (tenant_id) do update set approval_threshold_percent = excluded.approval_threshold_percent,
+      approval_threshold_amount = excluded.approval_threshold_amount,
+      approve_additions_and_removals = excluded.approve_additions_and_removals, updated_at = now()`);
+  const after = await getPricingSettings(ctx);
+  await audit(ctx, {
+    action: 'pricing.settings.update',
+    resource: { type: 'pricing_settings', id: ctx.tenantId },
+    changes: changesOf({ ...before }, { ...after }),
+  });
+  return after;
+}
+
+type BreakRow = { min_quantity: string; unit_price: string };
+
+/** The breaks of these SKUs in the list today, each SKU's sorted by quantity, prices without trailing zeros. */
+async function currentBreaks(ctx: Ctx, listId: string, skus: string[]): Promise<Record<string, BreakRow[]>> {
+  const found = rows<{ sku: string; breaks: BreakRow[] | string }>(
+    await ctx.tx.execute(sql`select sku, jsonb_agg(jsonb_build_object('min_quantity', min_quantity::text,
+          'unit_price', unit_price::text) order by min_quantity) as breaks
+        from price_list_entries where tenant_id = ${ctx.tenantId} and price_list_id = ${listId}
+         and sku in (select jsonb_array_elements_text(${json(skus)}::jsonb))
+       group by sku`),
+  );
+  const out: Record<string, BreakRow[]> = {};
+  for (const r of found)
+    out[r.sku] = (typeof r.breaks === 'string' ? JSON.parse(r.breaks) : r.breaks).map((b: BreakRow) => ({
+      min_quantity: plain(b.min_quantity),
+      unit_price: plain(b.unit_price),
+    }));
+  return out;
+}
+
+const toBreakMap = (current: Record<string, BreakRow[]>) =>
+  new Map(
+    Object.entries(current).map(([sku, bs]) => [
+      sku,
+      bs.map((b) => ({ minQuantity: b.min_quantity, unitPrice: b.unit_price })),
+    ]),
+  );
+
+export interface PriceChangeRequestView {
+  id: string;
+  price_list_id: string;
+  status: 'pending' | 'approved' | 'rejected' | 'applied';
+  entries: EntryInput[];
+  /** The changes above the threshold (at most 1,000 listed). */
+  changes: {
+    sku: string;
+    min_quantity: string;
+    before: string | null;
+    after: string | null;
+    change_percent: string | null;
+  }[];
+  sku_count: number;
+  initiated_by: string;
+  /** The initiator's display name (user) or name (service account); null if gone. */
+  initiated_by_name: string | null;
+  created_at: string;
+  decided_by: string | null;
+  decided_by_name: string | null;
+  decided_at: string | null;
+  rejection_reason: string | null;
+  applied_at: string | null;
+}
+
+interface RequestRow {
+  id: string;
+  price_list_id: string;
+  status: PriceChangeRequestView['status'];
+  entries: EntryInput[] | string;
+  before: Record<string, BreakRow[]> | string;
+  changes: PriceChangeRequestView['changes'] | string;
+  sku_count: number;
+  initiated_by: string;
+  initiated_by_name: string | null;
+  created_at: string | Date;
+  decided_by: string | null;
+  decided_by_name: string | null;
+  decided_at: string | Date | null;
+  rejection_reason: string | null;
+  applied_at: string | Date | null;
+}
+
+const parsed = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+const toRequest = (r: RequestRow): PriceChangeRequestView => ({
+  id: r.id,
+  price_list_id: r.price_list_id,
+  status: r.status,
+  entries: parsed(r.entries),
+  changes: parsed(r.changes),
+  sku_count: Number(r.sku_count),
+  initiated_by: r.initiated_by,
+  initiated_by_name: r.initiated_by_name ?? null,
+  created_at: iso(r.created_at)!,
+  decided_by: r.decided_by,
+  decided_by_name: r.decided_by_name ?? null,
+  decided_at: iso(r.decided_at),
+  rejection_reason: r.rejection_reason,
+  applied_at: iso(r.applied_at),
+});
+
+/** A person's name beside their ID (a user, else a service account), so that screens show names. */
+const personName = (column: 'initiated_by' | 'decided_by') =>
+  sql.raw(`coalesce((select u.display_name from users u where u.tenant_id = price_change_requests.tenant_id
+      and u.id = price_change_requests.${column}),
+    (select a.name from service_accounts a where a.tenant_id = price_change_requests.tenant_id
+      and a.id = price_change_requests.${column}))`);
+const REQUEST_COLUMNS = sql`id, price_list_id, status, entries, before, changes, sku_count, initiated_by, created_at,
+  decided_by, decided_at, rejection_reason, applied_at,
+  ${personName('initiated_by')} as initiated_by_name, ${personName('decided_by')} as decided_by_name`;
+
+async function holdForApproval(
+  ctx: Ctx,
+  list: PriceListView,
+  entries: EntryInput[],
+  current: Record<string, BreakRow[]>,
+  changes: PriceChange[],
+): Promise<PriceChangeRequestView> {
+  const id = newId('pcr');
+  const listed = changes.slice(0, 1000).map((c) => ({
+    sku: c.sku,
+    min_quantity: c.minQuantity,
+    before: c.before,
+    after: c.after,
+    change_percent: c.changePercent,
+  }));
+  const [row] = rows<RequestRow>(
+    await ctx.tx.execute(sql`insert into price_change_requests (tenant_id, id, price_list_id, entries, before, changes, sku_count, initiated_by)
+      values (${ctx.tenantId}, ${id}, ${list.id}, ${json(entries)}::jsonb, ${json(current)}::jsonb, ${json(listed)}::jsonb,
+              ${entries.length}, ${personOf(ctx)})
+      returning ${REQUEST_COLUMNS}`),
+  );
+  const request = toRequest(row!);
+  const metadata = {
+    price_list_id: list.id,
+    currency: list.currency,
+    skus: entries.length,
+    changes_above_threshold: changes.length,
+    first_changes: listed.slice(0, 20),
+  };
+  // The route's action (the change was received, and held), then the request itself.
+  await audit(ctx, {
+    action: 'pricing.price_list.entries_upsert',
+    resource: { type: 'price_list', id: list.id },
+    metadata: { ...metadata, status: 'pending_approval', price_change_request_id: id },
+  });
+  await audit(ctx, {
+    action: 'pricing.price_change_request.create',
+    resource: { type: 'price_change_request', id },
+    metadata,
+  });
+  await publish(ctx, 'price_change_request.created', {
+    price_change_request_id: id,
+    price_list_id: list.id,
+    initiated_by: request.initiated_by,
+    skus: entries.length,
+  });
+  return request;
+}
+
+async function requestRow(ctx: Ctx, id: string, forUpdate = false): Promise<RequestRow> {
+  const [row] = rows<RequestRow>(
+    await ctx.tx.execute(sql`select ${REQUEST_COLUMNS} from price_change_requests
+      where tenant_id = ${ctx.tenantId} and id = ${id} ${forUpdate ? sql`for update` : sql``}`),
+  );
+  if (!row) throw notFound(`Price change request ${id}`);
+  return row;
+}
+
+export async function getPriceChangeRequest(ctx: Ctx, id: string): Promise<PriceChangeRequestView> {
+  return toRequest(await requestRow(ctx, id));
+}
+
+export async function listPriceChangeRequests(
+  ctx: Ctx,
+  f: { limit: number; cursor?: string; status?: string; price_list_id?: string },
+) {
+  const after = decodeCursor(f.cursor);
+  const fetched = rows<RequestRow>(
+    await ctx.tx.execute(sql`select ${REQUEST_COLUMNS} from price_change_requests where tenant_id = ${ctx.tenantId}
+      ${f.status ? sql`and status = ${f.status}` : sql``} ${f.price_list_id ? sql`and price_list_id = ${f.price_list_id}` : sql``}
+      ${after ? sql`and id < ${String(after[0])}` : sql``}
+      order by id desc limit ${f.limit + 1}`),
+  );
+  return toPage(fetched, f.limit, (r) => [r.id], toRequest);
+}
+
+function assertPending(row: RequestRow) {
+  if (row.status !== 'pending')
+    throw conflict(
+      `Price change request ${row.id} is already ${row.status}; only a pending request can be decided.`,
+    );
+}
+
+/**
+ * Approves and applies a pending request in this one transaction — by someone other than its
+ * initiator (403 `four-eyes-required`). If a price it touches changed since it was made, it is stale:
+ * 409, nothing applied (reject it and submit the change again against today's prices).
+ */
+export async function approvePriceChangeRequest(ctx: Ctx, id: string): Promise<PriceChangeRequestView> {
+  const row = await requestRow(ctx, id, true);
+  assertPending(row);
+  assertNotInitiator(ctx, row.initiated_by);
+  const entries = parsed(row.entries);
+  const before = parsed(row.before);
+  const list = await getPriceList(ctx, row.price_list_id);
+  const now = await currentBreaks(
+    ctx,
+    list.id,
+    entries.map((e) => e.sku),
+  );
+  // jsonb does not keep key order: compare the breaks as text.
+  const same = (bs: BreakRow[] | undefined) =>
+    (bs ?? []).map((b) => `${plain(b.min_quantity)}@${plain(b.unit_price)}`).join(' ');
+  const stale = entries.map((e) => e.sku).filter((sku) => same(now[sku]) !== same(before[sku]));
+  if (stale.length)
+    throw conflict(
+      `The prices of ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ` and ${stale.length - 5} more SKUs` : ''} changed since this request was made: reject it and submit the change again.`,
+    );
+  await applyEntries(ctx, list, entries, id);
+  const [updated] = rows<RequestRow>(
+    await ctx.tx.execute(sql`update price_change_requests set status = 'applied', decided_by = ${personOf(ctx)},
+        decided_at = now(), applied_at = now()
+      where tenant_id = ${ctx.tenantId} and id = ${id} returning ${REQUEST_COLUMNS}`),
+  );
+  const view = toRequest(updated!);
+  await audit(ctx, {
+    action: 'pricing.price_change_request.approve',
+    resource: { type: 'price_change_request', id },
+    changes: { status: { before: 'pending', after: 'applied' } },
+    metadata: { price_list_id: list.id, initiated_by: view.initiated_by, skus: view.sku_count },
+  });
+  await publish(ctx, 'price_change_request.decided', {
+    price_change_request_id: id,
+    price_list_id: list.id,
+    status: 'applied',
+    initiated_by: view.initiated_by,
+    decided_by: view.decided_by!,
+  });
+  return view;
+}
+
+export async function rejectPriceChangeRequest(
+  ctx: Ctx,
+  id: string,
+  reason: string,
+): Promise<PriceChangeRequestView> {
+  const row = await requestRow(ctx, id, true);
+  assertPending(row);
+  const text = reason.trim();
+  if (!text) throw invalid([{ in: 'body', pointer: '/reason', detail: 'must not be blank' }]);
+  const [updated] = rows<RequestRow>(
+    await ctx.tx.execute(sql`update price_change_requests set status = 'rejected', decided_by = ${personOf(ctx)},
+        decided_at = now(), rejection_reason = ${text}
+      where tenant_id = ${ctx.tenantId} and id = ${id} returning ${REQUEST_COLUMNS}`),
+  );
+  const view = toRequest(updated!);
+  await audit(ctx, {
+    action: 'pricing.price_change_request.reject',
+    resource: { type: 'price_change_request', id },
+    reason: text.slice(0, 500),
+    changes: { status: { before: 'pending', after: 'rejected' } },
+    metadata: { price_list_id: view.price_list_id, initiated_by: view.initiated_by },
+  });
+  await publish(ctx, 'price_change_request.decided', {
+    price_change_request_id: id,
+    price_list_id: view.price_list_id,
+    status: 'rejected',
+    initiated_by: view.initiated_by,
+    decided_by: view.decided_by!,
+  });
+  return view;
 }
 
 // ─── Group discount levels ───────────────────────────────────────────────────────────────────
@@ -537,6 +972,40 @@ export async function deleteGroupDiscount(ctx: Ctx, id: string): Promise<void> {
   });
 }
 
+const DISCOUNT_COLUMNS = sql`id, group_id, percent::text, skus, category_ids, valid_from, valid_to, created_at`;
+
+/** Changes a group discount level's percent, scope or validity (the group stays: delete and create to move it). */
+export async function updateGroupDiscount(
+  ctx: Ctx,
+  id: string,
+  patch: Partial<Omit<GroupDiscountInput, 'group_id'>>,
+): Promise<GroupDiscountView> {
+  const [row] = rows<DiscountRow>(
+    await ctx.tx.execute(sql`select ${DISCOUNT_COLUMNS} from group_discounts
+      where tenant_id = ${ctx.tenantId} and id = ${id} for update`),
+  );
+  if (!row) throw notFound(`Group discount ${id}`);
+  const current = toDiscount(row);
+  const next = { ...current, ...patch };
+  const errors: FieldError[] = [];
+  if (patch.percent !== undefined) checkPercent(patch.percent, '/percent', errors);
+  checkValidity(next, errors);
+  await checkCategories(ctx, patch.category_ids, errors);
+  if (errors.length) throw invalid(errors);
+  const [updated] = rows<DiscountRow>(
+    await ctx.tx.execute(sql`update group_discounts set percent = ${next.percent}::numeric, skus = ${arr(next.skus)},
+        category_ids = ${arr(next.category_ids)}, valid_from = ${next.valid_from}, valid_to = ${next.valid_to}
+      where tenant_id = ${ctx.tenantId} and id = ${id} returning ${DISCOUNT_COLUMNS}`),
+  );
+  const view = toDiscount(updated!);
+  await audit(ctx, {
+    action: 'pricing.group_discount.update',
+    resource: { type: 'group_discount', id },
+    changes: changesOf({ ...current }, { ...view }),
+  });
+  return view;
+}
+
 // ─── Promotions ──────────────────────────────────────────────────────────────────────────────
 
 export interface PromotionInput {
@@ -606,24 +1075,30 @@ const toPromotion = (r: PromotionRow): PromotionView => ({
   created_at: iso(r.created_at)!,
 });
 
+/** A promotion's discount: a percentage, or an amount (up to 4 decimals) in a known currency. */
+function checkDiscount(d: PromotionInput['discount'], errors: FieldError[]): void {
+  if (d.kind === 'percent') {
+    checkPercent(d.percent, '/discount/percent', errors);
+    return;
+  }
+  if (!isCurrency(d.currency))
+    errors.push({
+      in: 'body',
+      pointer: '/discount/currency',
+      detail: `${d.currency} is not a supported ISO 4217 currency`,
+    });
+  try {
+    parseDecimal(d.amount, { maxDecimals: 4, positive: true, field: 'amount' });
+  } catch (err) {
+    if (!(err instanceof MoneyError)) throw err;
+    errors.push({ in: 'body', pointer: '/discount/amount', detail: err.message });
+  }
+}
+
 export async function createPromotion(ctx: Ctx, input: PromotionInput): Promise<PromotionView> {
   const errors: FieldError[] = [];
   const d = input.discount;
-  if (d.kind === 'percent') checkPercent(d.percent, '/discount/percent', errors);
-  else {
-    if (!isCurrency(d.currency))
-      errors.push({
-        in: 'body',
-        pointer: '/discount/currency',
-        detail: `${d.currency} is not a supported ISO 4217 currency`,
-      });
-    try {
-      parseDecimal(d.amount, { maxDecimals: 4, positive: true, field: 'amount' });
-    } catch (err) {
-      if (!(err instanceof MoneyError)) throw err;
-      errors.push({ in: 'body', pointer: '/discount/amount', detail: err.message });
-    }
-  }
+  checkDiscount(d, errors);
   checkValidity(input, errors);
   await checkCategories(ctx, input.category_ids, errors);
   if (errors.length) throw invalid(errors);
@@ -671,6 +1146,45 @@ export async function deletePromotion(ctx: Ctx, id: string): Promise<void> {
   });
 }
 
+/** Changes a promotion: any field of its creation; the others are kept. */
+export async function updatePromotion(
+  ctx: Ctx,
+  id: string,
+  patch: Partial<PromotionInput>,
+): Promise<PromotionView> {
+  const [row] = rows<PromotionRow>(
+    await ctx.tx.execute(
+      sql`select ${PROMO_COLUMNS} from promotions where tenant_id = ${ctx.tenantId} and id = ${id} for update`,
+    ),
+  );
+  if (!row) throw notFound(`Promotion ${id}`);
+  const current = toPromotion(row);
+  const next = { ...current, ...patch, name: (patch.name ?? current.name).trim() };
+  const errors: FieldError[] = [];
+  const d = next.discount;
+  if (patch.discount) checkDiscount(d, errors);
+  checkValidity(next, errors);
+  await checkCategories(ctx, patch.category_ids, errors);
+  if (errors.length) throw invalid(errors);
+  if (patch.targets) await checkTargets(ctx, patch.targets, '/targets');
+  const [updated] = rows<PromotionRow>(
+    await ctx.tx.execute(sql`update promotions set name = ${next.name}, targets = ${json(next.targets)}::jsonb,
+        skus = ${arr(next.skus)}, category_ids = ${arr(next.category_ids)}, discount_kind = ${d.kind},
+        percent = ${d.kind === 'percent' ? d.percent : null}::numeric, amount = ${d.kind === 'amount' ? d.amount : null}::numeric,
+        amount_currency = ${d.kind === 'amount' ? d.currency : null}, stackable = ${next.stackable},
+        priority = ${next.priority}, exclude_net_prices = ${next.exclude_net_prices},
+        valid_from = ${next.valid_from}, valid_to = ${next.valid_to}
+      where tenant_id = ${ctx.tenantId} and id = ${id} returning ${PROMO_COLUMNS}`),
+  );
+  const view = toPromotion(updated!);
+  await audit(ctx, {
+    action: 'pricing.promotion.update',
+    resource: { type: 'promotion', id },
+    changes: changesOf({ ...current }, { ...view }),
+  });
+  return view;
+}
+
 // ─── Resolution ──────────────────────────────────────────────────────────────────────────────
 
 export interface ResolveQuery {
@@ -692,49 +1206,118 @@ function snake(v: unknown): unknown {
   return v;
 }
 
-/** The category of the product (its first one) and its ancestors, root first; [] for an unknown SKU. */
-async function categoryPathOf(ctx: Ctx, sku: string): Promise<string[]> {
-  const [variant] = (await listVariants(ctx, { sku, limit: 1 })).data;
-  if (!variant) return [];
-  const product = await getProduct(ctx, variant.product_id);
-  const path: string[] = [];
-  let id: string | null = product.category_ids[0] ?? null;
-  while (id && path.length < 50) {
-    path.unshift(id);
-    id = (await getCategory(ctx, id)).parent_id;
-  }
-  return path;
+/**
+ * A buyer (or a storefront visitor) prices for themselves only: their own account and the storefront
+ * of the request's host are the defaults, and naming another account or storefront is a 403. Staff
+ * and integrations price for whomever they name.
+ */
+async function boundToViewer<Q extends Omit<ResolveQuery, 'sku' | 'quantity'>>(
+  ctx: Ctx,
+  q: Q,
+  part: 'query' | 'body',
+): Promise<Q> {
+  const viewer = await viewerOf(ctx);
+  if (!viewer) return q;
+  if (q.account_id && q.account_id !== viewer.accountId)
+    throw new AppError('forbidden', 'A buyer sees the prices of their own company only.', [
+      { in: part, pointer: '/account_id', detail: 'is not your company' },
+    ]);
+  if (q.storefront_id && q.storefront_id !== viewer.storefrontId)
+    throw new AppError('forbidden', 'A buyer sees the prices of the storefront they shop on only.', [
+      { in: part, pointer: '/storefront_id', detail: 'is not the storefront of this site' },
+    ]);
+  const { account_id: _a, storefront_id: _s, ...rest } = q;
+  const bound = {
+    ...rest,
+    ...(viewer.accountId ? { account_id: viewer.accountId } : {}),
+    ...(viewer.storefrontId ? { storefront_id: viewer.storefrontId } : {}),
+  } as Q;
+  // The buyer's own account exists and its groups are known: no need to read them again.
+  if (viewer.accountId) knownAccounts.set(bound, [...viewer.groupIds]);
+  return bound;
+}
+
+/** Queries bound to a buyer's own account, with that account's groups (read by `viewerOf`). */
+const knownAccounts = new WeakMap<object, string[]>();
+
+export interface PriceLine {
+  sku: string;
+  quantity: string;
+}
+
+export interface BatchQuery {
+  currency: string;
+  account_id?: string;
+  storefront_id?: string;
+  date?: string;
+  lines: PriceLine[];
+}
+
+export const BATCH_MAX_LINES = 500;
+
+/** What one line resolves to: the same shape for GET /prices/resolve and each line of the batch. */
+export interface ResolvedLine {
+  sku: string;
+  quantity: string;
+  currency: string;
+  at: string;
+  priced: boolean;
+  unit_price: Money | null;
+  line_total: Money | null;
+  rule: Record<string, unknown> | null;
+  breakdown: Record<string, unknown>[];
+  reason: 'no-price-list' | 'sku-not-priced' | 'below-minimum-quantity' | null;
+  detail: string | null;
+  /**
+   * The buyer's quantity breaks for this SKU: every quantity that is a break of a price list
+   * applying to this buyer, priced by `resolvePrice` at that quantity (so after group discount and
+   * promotions, and with the list that wins there — a contract "from 50" shows up even when the
+   * line's own quantity is priced by the public list), with the level of the list that gives it.
+   * Ascending; a quantity whose price equals the previous one's, or that has no price, is left out.
+   */
+  breaks: { min_quantity: string; unit_price: Money; level: PriceRule['level'] }[];
+}
+
+/** The price context of one buyer, currency and date: loaded once, then `resolvePrice` per line. */
+interface PriceContext {
+  currency: string;
+  at: string;
+  accountId: string | null;
+  storefrontId: string;
+  groupIds: string[];
+  /** The applicable lists, each with its entries for the requested SKUs, by SKU. */
+  lists: { list: Omit<PriceList, 'entries'>; bySku: Map<string, PriceListEntry> }[];
+  groupDiscounts: GroupDiscount[];
+  promotions: Promotion[];
+  /** By SKU; absent for an SKU the catalogue does not know. */
+  products: Map<string, { productId: string; categoryPath: string[]; visible: boolean }>;
 }
 
 /**
- * Loads what applies to this buyer — lists in the currency valid at the date and targeted at the
- * tenant, the storefront, the account's groups or the account (with only this SKU's entries), the
- * groups' discount levels and the promotions valid at the date — and calls the one pure `resolvePrice`.
+ * Loads the price context for a set of SKUs — lists in the currency valid at the date and targeted
+ * at the tenant, the storefront, the account's groups or the account (with these SKUs' entries), the
+ * groups' discount levels, the promotions valid at the date, and the SKUs' category paths — with a
+ * constant number of statements, whatever the number of SKUs.
  */
-export async function resolveUnitPrice(ctx: Ctx, q: ResolveQuery) {
-  const errors: FieldError[] = [];
-  if (!isCurrency(q.currency))
-    errors.push({
-      in: 'query',
-      pointer: '/currency',
-      detail: `${q.currency} is not a supported ISO 4217 currency`,
-    });
-  try {
-    parseQuantity(q.quantity);
-  } catch (err) {
-    if (!(err instanceof MoneyError)) throw err;
-    errors.push({ in: 'query', pointer: '/quantity', detail: err.message });
-  }
-  if (errors.length) throw invalid(errors);
+async function loadPriceContext(
+  ctx: Ctx,
+  q: Omit<BatchQuery, 'lines'>,
+  skus: readonly string[],
+  part: 'query' | 'body',
+  knownVisible = false,
+): Promise<PriceContext> {
   if (q.storefront_id) {
     const sf = await getStorefront(ctx, q.storefront_id);
     if (!sf.currencies.includes(q.currency))
       throw new AppError('business-rule-violation', `Storefront ${sf.code} does not sell in ${q.currency}.`, [
-        { in: 'query', pointer: '/currency', detail: `the storefront sells in ${sf.currencies.join(', ')}` },
+        { in: part, pointer: '/currency', detail: `the storefront sells in ${sf.currencies.join(', ')}` },
       ]);
   }
-  if (q.account_id) await getAccount(ctx, q.account_id);
-  const groupIds = q.account_id ? await groupIdsOfAccount(ctx, q.account_id) : [];
+  let groupIds = knownAccounts.get(q);
+  if (!groupIds) {
+    if (q.account_id) await getAccount(ctx, q.account_id);
+    groupIds = q.account_id ? await groupIdsOfAccount(ctx, q.account_id) : [];
+  }
   const at = q.date ?? new Date().toISOString();
   const keys = [
     'all:*',
@@ -742,46 +1325,52 @@ export async function resolveUnitPrice(ctx: Ctx, q: ResolveQuery) {
     ...groupIds.map((g) => `group:${g}`),
     ...(q.account_id ? [`account:${q.account_id}`] : []),
   ];
+  const wanted = [...new Set(skus)];
   const t = ctx.tenantId;
   const valid = sql`(valid_from is null or valid_from <= ${at}::timestamptz) and (valid_to is null or valid_to > ${at}::timestamptz)`;
-  const lists = rows<{
+  const found = rows<{
     id: string;
     valid_from: string | Date | null;
     valid_to: string | Date | null;
     targets: string[];
-    breaks: { min_quantity: string; unit_price: string }[] | string | null;
+    breaks: { sku: string; min_quantity: string; unit_price: string }[] | string | null;
   }>(
     await ctx.tx.execute(sql`select l.id, l.valid_from, l.valid_to,
         array(select pt.target_key from price_list_targets pt where pt.tenant_id = l.tenant_id and pt.price_list_id = l.id
                and pt.target_key in (select jsonb_array_elements_text(${json(keys)}::jsonb))) as targets,
-        (select jsonb_agg(jsonb_build_object('min_quantity', e.min_quantity::text, 'unit_price', e.unit_price::text))
-           from price_list_entries e where e.tenant_id = l.tenant_id and e.price_list_id = l.id and e.sku = ${q.sku}) as breaks
+        (select jsonb_agg(jsonb_build_object('sku', e.sku, 'min_quantity', e.min_quantity::text, 'unit_price', e.unit_price::text))
+           from price_list_entries e where e.tenant_id = l.tenant_id and e.price_list_id = l.id
+            and e.sku = any(array(select jsonb_array_elements_text(${json(wanted)}::jsonb)))) as breaks
       from price_lists l
      where l.tenant_id = ${t} and l.currency = ${q.currency} and ${valid}
        and exists (select 1 from price_list_targets pt where pt.tenant_id = l.tenant_id and pt.price_list_id = l.id
                     and pt.target_key in (select jsonb_array_elements_text(${json(keys)}::jsonb)))`),
   );
-  const priceLists: PriceList[] = lists.map((l) => {
+  const lists = found.map((l) => {
     const breaks = (typeof l.breaks === 'string' ? JSON.parse(l.breaks) : l.breaks) as
-      | { min_quantity: string; unit_price: string }[]
+      | { sku: string; min_quantity: string; unit_price: string }[]
       | null;
+    const bySku = new Map<string, PriceListEntry>();
+    for (const b of breaks ?? []) {
+      let entry = bySku.get(b.sku);
+      if (!entry) {
+        entry = { sku: b.sku, breaks: [] };
+        bySku.set(b.sku, entry);
+      }
+      (entry.breaks as PriceBreak[]).push({
+        minQuantity: plain(b.min_quantity),
+        unitPrice: plain(b.unit_price),
+      });
+    }
     return {
-      id: l.id,
-      currency: q.currency,
-      validFrom: iso(l.valid_from),
-      validTo: iso(l.valid_to),
-      targets: l.targets.map((k) => audienceOf(targetOfKey(k))),
-      entries: breaks?.length
-        ? [
-            {
-              sku: q.sku,
-              breaks: breaks.map((b) => ({
-                minQuantity: plain(b.min_quantity),
-                unitPrice: plain(b.unit_price),
-              })),
-            },
-          ]
-        : [],
+      list: {
+        id: l.id,
+        currency: q.currency,
+        validFrom: iso(l.valid_from),
+        validTo: iso(l.valid_to),
+        targets: l.targets.map((k) => audienceOf(targetOfKey(k))),
+      },
+      bySku,
     };
   });
   const discounts = groupIds.length
@@ -794,44 +1383,89 @@ export async function resolveUnitPrice(ctx: Ctx, q: ResolveQuery) {
   const promotions = rows<PromotionRow>(
     await ctx.tx.execute(sql`select ${PROMO_COLUMNS} from promotions where tenant_id = ${t} and ${valid}`),
   ).map(toPromotion);
-  const categoryPath = await categoryPathOf(ctx, q.sku);
-  const result: PriceResult = resolvePrice(
-    {
-      priceLists,
-      groupDiscounts: discounts.map((d) => ({
-        id: d.id,
-        groupId: d.group_id,
-        percent: plain(d.percent),
-        scope: { skus: d.skus, categoryIds: d.category_ids },
-        validFrom: iso(d.valid_from),
-        validTo: iso(d.valid_to),
-      })),
-      promotions: promotions.map(
-        (p): Promotion => ({
-          id: p.id,
-          targets: p.targets.map(audienceOf),
-          scope: { skus: p.skus, categoryIds: p.category_ids },
-          discount: p.discount,
-          stackable: p.stackable,
-          priority: p.priority,
-          excludeNetPrices: p.exclude_net_prices,
-          validFrom: p.valid_from,
-          validTo: p.valid_to,
-        }),
-      ),
-    },
-    {
-      accountId: q.account_id ?? null,
-      groupIds,
-      storefrontId: q.storefront_id ?? '',
-      currency: q.currency,
-      sku: q.sku,
-      categoryPath,
-      quantity: q.quantity,
-      at,
-    },
-  );
-  const common = { sku: q.sku, quantity: q.quantity, currency: q.currency, at: new Date(at).toISOString() };
+  return {
+    currency: q.currency,
+    at,
+    accountId: q.account_id ?? null,
+    storefrontId: q.storefront_id ?? '',
+    groupIds,
+    lists,
+    groupDiscounts: discounts.map((d) => ({
+      id: d.id,
+      groupId: d.group_id,
+      percent: plain(d.percent),
+      scope: { skus: d.skus, categoryIds: d.category_ids },
+      validFrom: iso(d.valid_from),
+      validTo: iso(d.valid_to),
+    })),
+    promotions: promotions.map(
+      (p): Promotion => ({
+        id: p.id,
+        targets: p.targets.map(audienceOf),
+        scope: { skus: p.skus, categoryIds: p.category_ids },
+        discount: p.discount,
+        stackable: p.stackable,
+        priority: p.priority,
+        excludeNetPrices: p.exclude_net_prices,
+        validFrom: p.valid_from,
+        validTo: p.valid_to,
+      }),
+    ),
+    products: await categoryPathsOfSkus(ctx, wanted, { knownVisible }),
+  };
+}
+
+/**
+ * One line through the pure `resolvePrice`. A product hidden from this buyer is priced like an SKU
+ * no list has (`sku-not-priced`): its price never tells that it exists.
+ */
+function resolveLine(pc: PriceContext, line: PriceLine, withBreaks = true): ResolvedLine {
+  const product = pc.products.get(line.sku);
+  const hidden = product !== undefined && !product.visible;
+  const data: PricingData = {
+    priceLists: pc.lists.map(({ list, bySku }) => {
+      const entry = hidden ? undefined : bySku.get(line.sku);
+      return { ...list, entries: entry ? [entry] : [] };
+    }),
+    groupDiscounts: pc.groupDiscounts,
+    promotions: pc.promotions,
+  };
+  const request = (quantity: string): PriceRequest => ({
+    accountId: pc.accountId,
+    groupIds: pc.groupIds,
+    storefrontId: pc.storefrontId,
+    currency: pc.currency,
+    sku: line.sku,
+    categoryPath: hidden ? [] : (product?.categoryPath ?? []),
+    quantity,
+    at: pc.at,
+  });
+  const result: PriceResult = resolvePrice(data, request(line.quantity));
+  // The buyer's break table: each break quantity of the lists that apply, priced at that quantity.
+  const quantities = new Map<string, Dec>();
+  for (const l of withBreaks ? data.priceLists : [])
+    if (matchesBuyer(l.targets, pc))
+      for (const e of l.entries)
+        for (const b of e.breaks) {
+          const d = new Dec(String(b.minQuantity));
+          quantities.set(d.toString(), d);
+        }
+  const breaks: ResolvedLine['breaks'] = [];
+  for (const [key] of [...quantities].sort((a, b) => a[1].comparedTo(b[1]))) {
+    const at = resolvePrice(data, request(key));
+    if (!at.ok || breaks.at(-1)?.unit_price.amount === at.unitPrice) continue;
+    breaks.push({
+      min_quantity: key,
+      unit_price: { amount: at.unitPrice, currency: pc.currency },
+      level: at.rule.level,
+    });
+  }
+  const common = {
+    sku: line.sku,
+    quantity: line.quantity,
+    currency: pc.currency,
+    at: new Date(pc.at).toISOString(),
+  };
   if (!result.ok)
     return {
       ...common,
@@ -842,16 +1476,128 @@ export async function resolveUnitPrice(ctx: Ctx, q: ResolveQuery) {
       breakdown: [],
       reason: result.reason,
       detail: result.detail,
+      breaks,
     };
-  const unit = { amount: result.unitPrice, currency: q.currency };
+  const unit = { amount: result.unitPrice, currency: pc.currency };
   return {
     ...common,
     priced: true,
     unit_price: unit,
-    line_total: lineTotal(unit, q.quantity),
-    rule: snake(result.rule),
-    breakdown: snake(result.breakdown),
+    line_total: lineTotal(unit, line.quantity),
+    rule: snake(result.rule) as Record<string, unknown>,
+    breakdown: snake(result.breakdown) as Record<string, unknown>[],
     reason: null,
     detail: null,
+    breaks,
   };
+}
+
+/** Whether a list's targets name this buyer (the lists loaded all do; kept for clarity and safety). */
+function matchesBuyer(targets: readonly Audience[], pc: PriceContext): boolean {
+  return targets.some(
+    (t) =>
+      t.kind === 'all' ||
+      (t.kind === 'storefront' && t.storefrontId === pc.storefrontId) ||
+      (t.kind === 'group' && pc.groupIds.includes(t.groupId)) ||
+      (t.kind === 'account' && t.accountId === pc.accountId),
+  );
+}
+
+/**
+ * Resolves many lines for one buyer, currency and date: the price context is loaded once (a constant
+ * number of statements), then the one pure `resolvePrice` runs per line. Errors name the field
+ * (`/lines/3/quantity`). An SKU without a price — unknown, hidden, or in no list — is a line with
+ * `priced: false`, never an error.
+ */
+export async function resolvePriceBatch(
+  ctx: Ctx,
+  query: BatchQuery,
+  part: 'query' | 'body' = 'body',
+): Promise<{ data: ResolvedLine[]; total: Money }> {
+  const { data, total } = await resolveLines(ctx, query, part);
+  return { data, total };
+}
+
+/** `search`: lines of search hits (already visible to the caller; no break tables wanted). */
+async function resolveLines(ctx: Ctx, query: BatchQuery, part: 'query' | 'body', search = false) {
+  const { lines, ...rest } = query;
+  const errors: FieldError[] = [];
+  if (!isCurrency(rest.currency))
+    errors.push({
+      in: part,
+      pointer: '/currency',
+      detail: `${rest.currency} is not a supported ISO 4217 currency`,
+    });
+  lines.forEach((l, i) => {
+    try {
+      parseQuantity(l.quantity);
+    } catch (err) {
+      if (!(err instanceof MoneyError)) throw err;
+      errors.push({
+        in: part,
+        pointer: part === 'query' ? '/quantity' : `/lines/${i}/quantity`,
+        detail: err.message,
+      });
+    }
+  });
+  if (errors.length) throw invalid(errors.slice(0, 100));
+  const q = await boundToViewer(ctx, rest, part);
+  const pc = await loadPriceContext(
+    ctx,
+    q,
+    lines.map((l) => l.sku),
+    part,
+    search,
+  );
+  const data = lines.map((l) => resolveLine(pc, l, !search));
+  const hidden = lines.map((l) => {
+    const p = pc.products.get(l.sku);
+    return p && !p.visible ? p.productId : null;
+  });
+  return {
+    data,
+    hidden,
+    total: sumMoney(
+      data.flatMap((l) => (l.line_total ? [l.line_total] : [])),
+      rest.currency,
+    ),
+  };
+}
+
+/**
+ * One SKU: the batch with one line. For a buyer, a product hidden from them is a 404 here (as a
+ * product read), where the batch prices it like an unknown SKU.
+ */
+export async function resolveUnitPrice(ctx: Ctx, query: ResolveQuery): Promise<ResolvedLine> {
+  const { sku, quantity, ...rest } = query;
+  const result = await resolveLines(ctx, { ...rest, lines: [{ sku, quantity }] }, 'query');
+  if (result.hidden[0]) throw notFound(`Product ${result.hidden[0]}`);
+  return result.data[0]!;
+}
+
+/**
+ * Prices of catalogue search hits (installed with `setSearchPricing`): one batch for the page, in
+ * the requested currency, else the storefront's default one. Null prices for a caller without
+ * `pricing.price.read`, or with no currency to price in (staff searching without `currency`).
+ */
+export async function priceSearchHits(
+  ctx: Ctx,
+  lines: PriceLine[],
+  currency: string | undefined,
+): Promise<(HitPrice | null)[]> {
+  const none = lines.map(() => null);
+  if (!hasPermission(ctx.actor, 'pricing.price.read')) return none;
+  let cur = currency;
+  if (!cur) {
+    const viewer = await viewerOf(ctx);
+    if (!viewer?.storefrontId) return none;
+    cur = (await getStorefront(ctx, viewer.storefrontId)).currencies[0];
+    if (!cur) return none;
+  }
+  const { data } = await resolveLines(ctx, { currency: cur, lines }, 'query', true);
+  return data.map((l) =>
+    l.priced && l.unit_price
+      ? { sku: l.sku, quantity: l.quantity, unit_price: l.unit_price, rule: l.rule ?? {} }
+      : null,
+  );
 }

@@ -1,4 +1,6 @@
+import { runAsTenant } from '../../platform/context.ts';
 import type { TestApp, TestTenant } from '../../test/harness.ts';
+import { upsertEntries } from './service.ts';
 
 /** Pricing objects the audit coverage walk (test/audit-coverage.test.ts) acts on. */
 export interface PricingFixtures {
@@ -7,6 +9,12 @@ export interface PricingFixtures {
   groupId: string;
   doomedDiscountId: string;
   doomedPromotionId: string;
+  /** Kept, for the PATCH routes. */
+  discountId: string;
+  promotionId: string;
+  /** Pending price change requests initiated by the system, so that the owner may decide them (four-eyes). */
+  approvableRequestId: string;
+  rejectableRequestId: string;
 }
 
 interface Call {
@@ -25,11 +33,28 @@ export async function preparePricingFixtures(t: TestApp, tenant: TestTenant): Pr
   const list = (code: string) =>
     post('/api/v1/price-lists', { code, name: 'Tarif', currency: 'EUR', targets: [{ kind: 'all' }] });
   const groupId = await post('/api/v1/customer-groups', { code: `pricing-${unique()}`, name: 'Revendeurs' });
+  const approvalList = await list(`pl-${unique()}`);
+  const held = (sku: string) =>
+    runAsTenant(t.db, { tenantId: tenant.tenantId }, async (ctx) => {
+      await upsertEntries(ctx, approvalList, [{ sku, breaks: [{ min_quantity: '1', unit_price: '10.00' }] }]);
+      const r = await upsertEntries(ctx, approvalList, [
+        { sku, breaks: [{ min_quantity: '1', unit_price: '15.00' }] },
+      ]);
+      if (r.status !== 'pending_approval') throw new Error('expected a pending price change request');
+      return r.price_change_request.id;
+    });
   return {
+    approvableRequestId: await held('FIX-APPROVE'),
+    rejectableRequestId: await held('FIX-REJECT'),
     priceListId: await list(`pl-${unique()}`),
     doomedPriceListId: await list(`pl-${unique()}`),
     groupId,
     doomedDiscountId: await post('/api/v1/group-discounts', { group_id: groupId, percent: '5' }),
+    discountId: await post('/api/v1/group-discounts', { group_id: groupId, percent: '7' }),
+    promotionId: await post('/api/v1/promotions', {
+      name: 'À modifier',
+      discount: { kind: 'percent', percent: '5' },
+    }),
     doomedPromotionId: await post('/api/v1/promotions', {
       name: 'À supprimer',
       discount: { kind: 'percent', percent: '5' },
@@ -62,5 +87,19 @@ export function pricingAuditFixtures<S>(of: (s: S) => PricingFixtures): Record<s
     deleteGroupDiscount: f((c) => ({ params: { group_discount_id: c.doomedDiscountId } })),
     createPromotion: f(() => ({ body: { name: 'Printemps', discount: { kind: 'percent', percent: '10' } } })),
     deletePromotion: f((c) => ({ params: { promotion_id: c.doomedPromotionId } })),
+    updateGroupDiscount: f((c) => ({
+      params: { group_discount_id: c.discountId },
+      body: { percent: '12.5' },
+    })),
+    updatePromotion: f((c) => ({
+      params: { promotion_id: c.promotionId },
+      body: { name: 'Été', priority: 3 },
+    })),
+    updatePricingSettings: f(() => ({ body: { approval_threshold_percent: '15' } })),
+    approvePriceChangeRequest: f((c) => ({ params: { price_change_request_id: c.approvableRequestId } })),
+    rejectPriceChangeRequest: f((c) => ({
+      params: { price_change_request_id: c.rejectableRequestId },
+      body: { reason: 'Not before the catalogue goes live' },
+    })),
   };
 }

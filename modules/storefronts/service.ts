@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { scopeFilter } from '../../platform/access/scope.ts';
 import { audit, changesOf } from '../../platform/audit/record.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
@@ -135,8 +136,26 @@ async function storefrontRow(ctx: Ctx, id: string): Promise<StorefrontRow> {
   const [row] = rows<StorefrontRow>(
     await ctx.tx.execute(sql`${selectStorefronts(ctx.tenantId)} and s.id = ${id}`),
   );
-  if (!row) throw notFound(`Storefront ${id}`);
+  // A staff role scoped to storefronts sees those only: another one answers like an unknown ID.
+  const readable = scopeFilter(ctx.actor, 'storefronts.storefront.read', 'storefront');
+  if (!row || (readable && !readable.includes(id))) throw notFound(`Storefront ${id}`);
   return row;
+}
+
+/**
+ * Object scope of a write (docs/access-control.md): a holder of `permission` scoped to storefronts
+ * may change those storefronts only — another one is a 404 (as for a read), a tenant-wide object
+ * (a new storefront, a rule for a group or an account) a 403.
+ */
+function assertStorefrontWritable(ctx: Ctx, permission: string, storefrontId: string | null): void {
+  const writable = scopeFilter(ctx.actor, permission, 'storefront');
+  if (!writable) return;
+  if (storefrontId === null)
+    throw new AppError(
+      'forbidden',
+      `Your ${permission} permission is limited to storefronts ${writable.join(', ') || '(none)'}: this change is not about one of them.`,
+    );
+  if (!writable.includes(storefrontId)) throw notFound(`Storefront ${storefrontId}`);
 }
 
 export async function getStorefront(ctx: Ctx, id: string): Promise<Storefront> {
@@ -208,6 +227,7 @@ const themeOf = (t: Partial<Theme> | undefined, base?: Theme): Theme => ({
 });
 
 export async function createStorefront(ctx: Ctx, input: StorefrontInput): Promise<Storefront> {
+  assertStorefrontWritable(ctx, 'storefronts.storefront.write', null);
   const { domains = [] } = checkStorefrontFields(input);
   await assertCodeFree(ctx, 'storefronts', input.code);
   const id = newId('sf');
@@ -231,6 +251,7 @@ export async function updateStorefront(
   patch: Partial<StorefrontInput>,
 ): Promise<Storefront> {
   const current = await getStorefront(ctx, id);
+  assertStorefrontWritable(ctx, 'storefronts.storefront.write', id);
   const { domains } = checkStorefrontFields(patch);
   if (patch.code !== undefined && patch.code !== current.code)
     await assertCodeFree(ctx, 'storefronts', patch.code, id);
@@ -266,6 +287,7 @@ export async function updateStorefront(
 
 export async function deleteStorefront(ctx: Ctx, id: string): Promise<void> {
   const current = await getStorefront(ctx, id);
+  assertStorefrontWritable(ctx, 'storefronts.storefront.write', id);
   await removeDomains(ctx, id, current.domains);
   await ctx.tx.execute(sql`delete from storefronts where tenant_id = ${ctx.tenantId} and id = ${id}`);
   await audit(ctx, {
@@ -278,8 +300,14 @@ export async function deleteStorefront(ctx: Ctx, id: string): Promise<void> {
 
 export async function listStorefronts(ctx: Ctx, f: { limit: number; cursor?: string }) {
   const after = decodeCursor(f.cursor);
+  const readable = scopeFilter(ctx.actor, 'storefronts.storefront.read', 'storefront');
+  const inScope = readable
+    ? readable.length
+      ? sql`and s.id in (select jsonb_array_elements_text(${JSON.stringify(readable)}::jsonb))`
+      : sql`and false`
+    : sql``;
   const fetched = rows<StorefrontRow>(
-    await ctx.tx.execute(sql`${selectStorefronts(ctx.tenantId)} ${after ? sql`and s.id > ${String(after[0])}` : sql``}
+    await ctx.tx.execute(sql`${selectStorefronts(ctx.tenantId)} ${inScope} ${after ? sql`and s.id > ${String(after[0])}` : sql``}
       order by s.id limit ${f.limit + 1}`),
   );
   return toPage(fetched, f.limit, (r) => [r.id], toStorefront);
@@ -617,7 +645,9 @@ async function ruleRow(ctx: Ctx, id: string): Promise<RuleRow> {
       sql`select ${RULE_COLUMNS} from visibility_rules where tenant_id = ${ctx.tenantId} and id = ${id}`,
     ),
   );
-  if (!row) throw notFound(`Visibility rule ${id}`);
+  const readable = scopeFilter(ctx.actor, 'storefronts.visibility.read', 'storefront');
+  if (!row || (readable && !(row.storefront_id && readable.includes(row.storefront_id))))
+    throw notFound(`Visibility rule ${id}`);
   return row;
 }
 
@@ -630,6 +660,11 @@ export async function createVisibilityRule(
   input: VisibilityRuleInput,
 ): Promise<VisibilityRuleView> {
   await checkRuleRefs(ctx, input);
+  assertStorefrontWritable(
+    ctx,
+    'storefronts.visibility.write',
+    input.subject_type === 'storefront' ? input.subject_id : null,
+  );
   const col = (kind: string, want: string) =>
     kind === want ? (kind === 'all' ? null : input.subject_id) : null;
   const tcol = (want: string) => (input.target_type === want ? (input.target_id ?? null) : null);
@@ -661,7 +696,9 @@ export async function updateVisibilityRule(
   id: string,
   patch: { effect: Effect },
 ): Promise<VisibilityRuleView> {
-  const current = toRuleView(await ruleRow(ctx, id));
+  const currentRow = await ruleRow(ctx, id);
+  assertStorefrontWritable(ctx, 'storefronts.visibility.write', currentRow.storefront_id);
+  const current = toRuleView(currentRow);
   const [row] = rows<RuleRow>(
     await ctx.tx.execute(sql`update visibility_rules set effect = ${patch.effect}, updated_at = now()
       where tenant_id = ${ctx.tenantId} and id = ${id} returning ${RULE_COLUMNS}`),
@@ -677,7 +714,9 @@ export async function updateVisibilityRule(
 }
 
 export async function deleteVisibilityRule(ctx: Ctx, id: string): Promise<void> {
-  const current = toRuleView(await ruleRow(ctx, id));
+  const currentRow = await ruleRow(ctx, id);
+  assertStorefrontWritable(ctx, 'storefronts.visibility.write', currentRow.storefront_id);
+  const current = toRuleView(currentRow);
   await ctx.tx.execute(sql`delete from visibility_rules where tenant_id = ${ctx.tenantId} and id = ${id}`);
   await audit(ctx, {
     action: 'storefronts.visibility_rule.delete',
@@ -696,6 +735,13 @@ export async function listVisibilityRules(
   if (after) where.push(sql`id > ${String(after[0])}`);
   if (f.subject_type) where.push(sql`subject_kind = ${f.subject_type}`);
   if (f.subject_id) where.push(sql`coalesce(storefront_id, group_id, account_id) = ${f.subject_id}`);
+  const readable = scopeFilter(ctx.actor, 'storefronts.visibility.read', 'storefront');
+  if (readable)
+    where.push(
+      readable.length
+        ? sql`storefront_id in (select jsonb_array_elements_text(${JSON.stringify(readable)}::jsonb))`
+        : sql`false`,
+    );
   const fetched = rows<RuleRow>(
     await ctx.tx.execute(sql`select ${RULE_COLUMNS} from visibility_rules where ${sql.join(where, sql` and `)}
       order by id limit ${f.limit + 1}`),
@@ -720,19 +766,46 @@ export function onStorefront(ctx: Ctx, storefrontId: string): Ctx {
  * catalogue; a viewer for a buyer (their account and its groups) and for an anonymous visitor of a
  * storefront. Buyers are users of kind `buyer` (platform/identity); their account is on the user.
  */
-export async function viewerOf(ctx: Ctx): Promise<Viewer | null> {
-  const storefrontId = boundStorefront.get(ctx) ?? null;
+export function viewerOf(ctx: Ctx): Promise<Viewer | null> {
+  // Once per unit of work: a priced buyer search asks for the currency, then the prices (boundToViewer).
+  let viewer = viewers.get(ctx);
+  if (!viewer) {
+    viewer = lookUpViewer(ctx);
+    viewers.set(ctx, viewer);
+  }
+  return viewer;
+}
+
+/** viewerOf's answers, per context (one transaction, one actor, one host: the answer cannot change). */
+const viewers = new WeakMap<Ctx, Promise<Viewer | null>>();
+
+async function lookUpViewer(ctx: Ctx): Promise<Viewer | null> {
   const anonymous = ctx.actor.type === 'system' && ctx.actor.id === 'anonymous';
-  if (anonymous) return { storefrontId, accountId: null, groupIds: [] };
-  if (!ctx.actor.userId) return null;
-  const [user] = rows<{ kind: 'staff' | 'buyer'; account_id: string | null }>(
-    await ctx.tx.execute(
-      sql`select kind, account_id from users where tenant_id = ${ctx.tenantId} and id = ${ctx.actor.userId}`,
-    ),
-  );
-  if (user?.kind !== 'buyer') return null;
-  const accountId = user.account_id;
+  let accountId: string | null = null;
+  if (!anonymous) {
+    if (!ctx.actor.userId) return null;
+    const [user] = rows<{ kind: 'staff' | 'buyer'; account_id: string | null }>(
+      await ctx.tx.execute(
+        sql`select kind, account_id from users where tenant_id = ${ctx.tenantId} and id = ${ctx.actor.userId}`,
+      ),
+    );
+    if (user?.kind !== 'buyer') return null;
+    accountId = user.account_id;
+  }
+  // The storefront bound by the caller, else the one whose domain the request came on.
+  const storefrontId = boundStorefront.get(ctx) ?? (await storefrontIdOfHost(ctx));
   return { storefrontId, accountId, groupIds: accountId ? await groupIdsOfAccount(ctx, accountId) : [] };
+}
+
+/** The active storefront of the request's host in this tenant, or null (no host, not a storefront domain). */
+export async function storefrontIdOfHost(ctx: Ctx): Promise<string | null> {
+  if (!ctx.host || !isValidHost(normalizeHost(ctx.host))) return null;
+  const [row] = rows<{ id: string }>(
+    await ctx.tx.execute(sql`select s.id from storefront_domains d
+      join storefronts s on s.tenant_id = d.tenant_id and s.id = d.storefront_id and s.status = 'active'
+     where d.tenant_id = ${ctx.tenantId} and d.host = ${normalizeHost(ctx.host)}`),
+  );
+  return row?.id ?? null;
 }
 
 /**
@@ -743,38 +816,65 @@ export async function viewerOf(ctx: Ctx): Promise<Viewer | null> {
  * product reads all apply exactly the same rules.
  */
 export async function visibilityCondition(ctx: Ctx, unrestricted: SQL): Promise<SQL> {
-  const viewer = await viewerOf(ctx);
-  if (!viewer) return unrestricted;
+  const bound = boundStorefront.get(ctx) ?? null;
+  const anonymous = ctx.actor.type === 'system' && ctx.actor.id === 'anonymous';
+  if (!anonymous && !ctx.actor.userId) return unrestricted;
+  // Staff see everything: authentication read the user's kind at this request (no statement here).
+  const known = ctx.actor.userKind;
+  if (!anonymous && known?.kind === 'staff' && known.userId === ctx.actor.userId) return unrestricted;
   const t = ctx.tenantId;
-  const keys = [
-    ...(viewer.storefrontId ? [`storefront:${viewer.storefrontId}`] : []),
-    ...viewer.groupIds.map((g) => `group:${g}`),
-    ...(viewer.accountId ? [`account:${viewer.accountId}`] : []),
-  ];
-  const base = sql`p.status <> 'draft'`;
-  if (!keys.length) return base;
-  const ruleRows = rows<RuleRow>(
-    await ctx.tx.execute(sql`select ${RULE_COLUMNS} from visibility_rules
-      where tenant_id = ${t} and subject_key = any(${pgArray(keys)})`),
+  // The storefront bound by the caller, else the one whose domain the request came on (as viewerOf).
+  const host = !bound && ctx.host && isValidHost(normalizeHost(ctx.host)) ? normalizeHost(ctx.host) : null;
+  // One statement per request (this runs for every buyer's search and product read): the buyer's
+  // account and groups (as viewerOf), the rules whose subject is the viewer, and the depth of each
+  // rule's category (its number of ancestors).
+  const [found] = rows<{
+    kind: string | null;
+    account_id: string | null;
+    storefront_id: string | null;
+    group_ids: string[] | string;
+    rules: (RuleRow & { depth: number | null })[] | string;
+  }>(
+    await ctx.tx.execute(sql`with u as (select kind, account_id from users
+                                         where tenant_id = ${t} and id = ${anonymous ? null : ctx.actor.userId}),
+        g as (select m.group_id from customer_group_members m join u on m.account_id = u.account_id and u.kind = 'buyer'
+               where m.tenant_id = ${t}),
+        sf as (select coalesce(${bound}::text, (select s.id from storefront_domains d
+                  join storefronts s on s.tenant_id = d.tenant_id and s.id = d.storefront_id and s.status = 'active'
+                 where d.tenant_id = ${t} and d.host = ${host}::text)) as id),
+        k as (select 'storefront:' || id as key from sf where id is not null
+              union all select 'group:' || group_id from g
+              union all select 'account:' || account_id from u where kind = 'buyer' and account_id is not null)
+      select (select kind from u) as kind, (select account_id from u) as account_id, (select id from sf) as storefront_id,
+             coalesce((select json_agg(group_id order by group_id) from g), '[]'::json) as group_ids,
+             coalesce((select json_agg(json_build_object('id', r.id, 'subject_kind', r.subject_kind,
+                         'storefront_id', r.storefront_id, 'group_id', r.group_id, 'account_id', r.account_id,
+                         'target_kind', r.target_kind, 'category_id', r.category_id, 'product_id', r.product_id,
+                         'effect', r.effect,
+                         'depth', case when r.category_id is null then null else (
+                           with recursive up(id, d) as (
+                             select r.category_id, 0
+                             union all
+                             select c.parent_id, up.d + 1 from catalog_categories c join up on c.id = up.id
+                              where c.tenant_id = ${t} and c.parent_id is not null)
+                           select max(d) from up) end))
+                         from visibility_rules r where r.tenant_id = ${t} and r.subject_key in (select key from k)),
+                       '[]'::json) as rules`),
   );
+  const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+  if (!anonymous && found?.kind !== 'buyer') return unrestricted;
+  const accountId = anonymous ? null : (found?.account_id ?? null);
+  const viewer: Viewer = {
+    storefrontId: found?.storefront_id ?? null,
+    accountId,
+    groupIds: accountId ? json(found?.group_ids ?? []) : [],
+  };
+  const base = sql`p.status <> 'draft'`;
+  const ruleRows = json(found?.rules ?? []);
   if (!ruleRows.length) return base;
   const rules = ruleRows.map(toRule);
-  const ruleCategories = [
-    ...new Set(rules.flatMap((r) => (r.target.kind === 'category' ? [r.target.categoryId] : []))),
-  ];
-  // Depth of each rule category, and every category under each (the catalogue tree, walked once).
-  const tree = ruleCategories.length
-    ? rows<{ id: string; depth: number; path: string[] }>(
-        await ctx.tx.execute(sql`with recursive t(id, depth, path) as (
-            select id, 0, array[id] from catalog_categories where tenant_id = ${t} and parent_id is null
-            union all
-            select c.id, t.depth + 1, t.path || c.id from catalog_categories c join t on c.parent_id = t.id
-             where c.tenant_id = ${t})
-          select id, depth, path from t where path && ${pgArray(ruleCategories)}`),
-      )
-    : [];
   const depth = new Map(
-    tree.filter((n) => ruleCategories.includes(n.id)).map((n) => [n.id, Number(n.depth)]),
+    ruleRows.filter((r) => r.category_id && r.depth !== null).map((r) => [r.category_id!, Number(r.depth)]),
   );
   const list = effectiveList(decisionList(rules, viewer, (c) => depth.get(c)));
   if (!list.length) return base;
@@ -783,9 +883,9 @@ export async function visibilityCondition(ctx: Ctx, unrestricted: SQL): Promise<
     const target = rule.target;
     if (target.kind === 'all') return sql`when true then ${allow}`;
     if (target.kind === 'product') return sql`when p.id = ${target.productId} then ${allow}`;
-    const under = tree.filter((n) => n.path.includes(target.categoryId)).map((n) => n.id);
-    return sql`when exists (select 1 from catalog_product_categories pc where pc.tenant_id = ${t}
-        and pc.product_id = p.id and pc.category_id = any(${pgArray(under)})) then ${allow}`;
+    // A rule on a category covers the products linked to it or below it: its ID is in their
+    // precomputed category paths (catalog_products.category_paths, migration 0016).
+    return sql`when p.category_paths && ${pgArray([target.categoryId])} then ${allow}`;
   });
   return sql`(${base} and (case ${sql.join(whens, sql` `)} else true end))`;
 }
