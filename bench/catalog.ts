@@ -1,225 +1,285 @@
 /**
- * Catalogue search benchmark, run on demand: `npm run bench:catalog` (PostgreSQL from
- * BENCH_DATABASE_URL / TEST_DATABASE_URL; a throw-away database is created and dropped).
+ * Catalogue benchmark over HTTP, run on demand (PostgreSQL; see bench/README.md for results):
  *
- *   BENCH_VARIANTS=100000 (default)   variants generated (2 per product); 1000000 for the 1M run:
- *     BENCH_VARIANTS=1000000 npm run bench:catalog   (loading takes ~10× longer; keep the machine idle)
- *   BENCH_DURATION_S=10  BENCH_CONCURRENCY=8  BENCH_KEEP=1 (keep the database to study query plans)
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_SKUS=100000 npm run bench:catalog
  *
- * 1. Loads a fixed, deterministic catalogue through the bulk upsert service (1,000 products per call,
- *    the API's limit): fr/en names from a fixed vocabulary, 4 brands per family, 3-level categories.
- * 2. Runs a fixed query mix (French words, English words, SKU prefixes, typos, facet browsing) through
- *    the search service in-process (no HTTP), CONCURRENCY at a time for DURATION_S seconds, and
- *    reports throughput, p50/p95/p99 latency per kind of query and the process RSS.
+ *   BENCH_SKUS=10000 | 100000 (default) | 1000000   dataset size (bench/dataset.ts, deterministic)
+ *   BENCH_DURATION_S=20  BENCH_CONNECTIONS=8          per workload
+ *   BENCH_KEEP=1          keep the database (its name and the dataset are printed / saved for reuse)
+ *   BENCH_REUSE=<db>      run the workloads against a kept database (no generation)
+ *   BENCH_ONLY=search,category,product,cart           a subset of the workloads
+ *   BENCH_SERVER_DIR=<checkout>  serve from another checkout (before/after comparisons, same dataset)
+ *   BENCH_SEARCH_PRICES=0 search and listing without `currency` (hits unpriced: the cost of prices)
+ *
+ * 1. Creates a throw-away database, migrates it, loads the dataset (bench/dataset.ts) and checks
+ *    that sample products re-upserted through the service come out identical.
+ * 2. Starts the real server (src/main.ts) on that database and drives it over loopback with
+ *    autocannon, one workload at a time: search with facets (buyer with visibility rules), category
+ *    listing with facets (both with the buyer's resolved prices on the hits, `currency=EUR`), product
+ *    page, a 50-line cart priced in one POST /prices/resolve-batch (owner token, key account with
+ *    contract prices).
+ * 3. Reports per workload throughput, p50/p95/p99, CPU milliseconds per request of the server
+ *    process (/proc/<pid>/stat) and of the PostgreSQL backends serving this database
+ *    (pg_stat_activity → /proc/<pid>/stat), and the server's RSS.
  */
-import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
 import pg from 'pg';
-import { type BulkItem, bulkUpsertProducts } from '../modules/catalog/bulk.ts';
-import { searchCatalog } from '../modules/catalog/search.ts';
-import { createBrand, createCategory, createFamily } from '../modules/catalog/service.ts';
-import { runAsTenant } from '../platform/context.ts';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
-import { createTenant } from '../platform/tenancy/service.ts';
+import { benchId, type Dataset, fidelityCheck, generateDataset, skuOf } from './dataset.ts';
 
-const VARIANTS = Number(process.env.BENCH_VARIANTS ?? 100_000);
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const SKUS = Number(process.env.BENCH_SKUS ?? 100_000);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const ONLY = (process.env.BENCH_ONLY ?? 'search,category,product,cart').split(',');
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (!adminUrl) throw new Error('Set BENCH_DATABASE_URL or TEST_DATABASE_URL (a PostgreSQL server)');
+const CLK_TCK = 100; // jiffies per second on Linux
+/** Search and listing hits carry the buyer's EUR prices; BENCH_SEARCH_PRICES=0 measures them without. */
+const PRICED: Record<string, string> = process.env.BENCH_SEARCH_PRICES === '0' ? {} : { currency: 'EUR' };
 
-const NOUNS: [string, string][] = [
-  ['perceuse', 'drill'],
-  ['visseuse', 'driver'],
-  ['meuleuse', 'grinder'],
-  ['scie', 'saw'],
-  ['ponceuse', 'sander'],
-  ['cheville', 'plug'],
-  ['vis', 'screw'],
-  ['boulon', 'bolt'],
-  ['écrou', 'nut'],
-  ['rondelle', 'washer'],
-  ['gant', 'glove'],
-  ['lunettes', 'glasses'],
-  ['casque', 'helmet'],
-  ['clé', 'wrench'],
-  ['tournevis', 'screwdriver'],
-  ['marteau', 'hammer'],
-  ['pince', 'pliers'],
-  ['foret', 'drill bit'],
-  ['disque', 'disc'],
-  ['câble', 'cable'],
-];
-const ADJ: [string, string][] = [
-  ['électrique', 'electric'],
-  ['sans fil', 'cordless'],
-  ['inox', 'stainless'],
-  ['renforcé', 'reinforced'],
-  ['compact', 'compact'],
-  ['professionnel', 'professional'],
-  ['étanche', 'waterproof'],
-  ['isolé', 'insulated'],
-  ['léger', 'light'],
-  ['haute résistance', 'heavy duty'],
-  ['à percussion', 'hammer'],
-  ['magnétique', 'magnetic'],
-];
+const dbUrlOf = (name: string) => {
+  const u = new URL(adminUrl!);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+const infoPath = (name: string) => path.join(tmpdir(), `${name}.json`);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK; // utime + stime
+  } catch {
+    return 0;
+  }
+}
+const rssMiB = (pid: number) =>
+  Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+
+async function startServer(dbUrl: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'false',
+      DB_POOL_MAX: String(process.env.BENCH_POOL ?? 10),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // BENCH_SERVER_DIR: run the server of another checkout (e.g. the previous release) on this dataset.
+    cwd: process.env.BENCH_SERVER_DIR ?? process.cwd(),
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /API\s+(http:\/\/\S+)\/api\/v1/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.on('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { pid: child.pid!, url, stop };
 }
 
 async function main() {
-  const name = `comptoir_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(adminUrl!);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString(), poolMax: CONCURRENCY + 2 });
-  try {
-    await migrate(db);
-    const tenant = await createTenant(db, {
-      name: 'Bench Industrie',
-      slug: 'bench',
-      owner: { email: 'o@bench.example', displayName: 'Bench' },
-    });
-    const tenantId = tenant.tenant.id;
-    const asTenant = <T>(fn: Parameters<typeof runAsTenant<T>>[2]) => runAsTenant(db, { tenantId }, fn);
-
-    await asTenant(async (ctx) => {
-      await createFamily(ctx, {
-        code: 'generic',
-        name: { fr: 'Générique', en: 'Generic' },
-        attributes: [
-          {
-            code: 'size',
-            type: 'number',
-            unit: 'mm',
-            label: { fr: 'Taille', en: 'Size' },
-            filterable: true,
-            required: true,
-          },
-          {
-            code: 'finish',
-            type: 'enum',
-            label: { fr: 'Finition', en: 'Finish' },
-            values: ['zinc', 'inox', 'noir', 'brut'].map((c) => ({ code: c, label: { fr: c, en: c } })),
-            filterable: true,
-            required: false,
-          },
-        ],
-      });
-      for (let b = 0; b < 20; b++) await createBrand(ctx, { code: `b${b}`, name: `Marque ${b}` });
-      for (let r = 0; r < 5; r++) {
-        const root = await createCategory(ctx, {
-          code: `r${r}`,
-          name: { fr: `Rayon ${r}`, en: `Aisle ${r}` },
-        });
-        for (let s = 0; s < 5; s++) {
-          const sub = await createCategory(ctx, {
-            code: `r${r}s${s}`,
-            name: { fr: `Famille ${r}.${s}` },
-            parent_id: root.id,
-          });
-          for (let l = 0; l < 4; l++)
-            await createCategory(ctx, {
-              code: `r${r}s${s}l${l}`,
-              name: { fr: `Sous-famille ${r}.${s}.${l}` },
-              parent_id: sub.id,
-            });
-        }
-      }
-    });
-
-    const products = Math.ceil(VARIANTS / 2);
-    const t0 = performance.now();
-    for (let start = 0; start < products; start += 1000) {
-      const items: BulkItem[] = [];
-      for (let i = start; i < Math.min(products, start + 1000); i++) {
-        const [nfr, nen] = NOUNS[i % NOUNS.length]!;
-        const [afr, aen] = ADJ[Math.floor(i / NOUNS.length) % ADJ.length]!;
-        const size = 2 + (i % 97);
-        items.push({
-          code: `P${String(i).padStart(7, '0')}`,
-          family_code: 'generic',
-          brand_code: `b${i % 20}`,
-          status: i % 10 === 9 ? 'draft' : 'active',
-          name: { fr: `${nfr} ${afr} ${size} mm`, en: `${aen} ${nen} ${size} mm` },
-          description: { fr: `Référence ${i} : ${nfr} ${afr} pour usage intensif.` },
-          category_codes: [`r${i % 5}s${Math.floor(i / 5) % 5}l${Math.floor(i / 25) % 4}`],
-          attributes: { size },
-          variants: [0, 1].map((v) => ({
-            sku: `SKU${String(i).padStart(7, '0')}-${v}`,
-            mpn: `M${(i * 7919) % 1_000_003}-${v}`,
-            attributes: { finish: ['zinc', 'inox', 'noir', 'brut'][(i + v) % 4]! },
-            pack_size: v ? 10 : 1,
-          })),
-        });
-      }
-      await asTenant((ctx) => bulkUpsertProducts(ctx, items));
-      if ((start / 1000) % 10 === 0) process.stdout.write(`  loaded ${start + items.length} products\r`);
-    }
-    const loadS = (performance.now() - t0) / 1000;
-    console.log(
-      `\nloaded ${products} products / ${products * 2} variants in ${loadS.toFixed(1)} s (${Math.round((products * 2) / loadS)} variants/s)`,
-    );
-    await db.session((s) => s.exec('vacuum analyze'));
-
-    const queries: { kind: string; q: { q?: string; attr?: string[] }; locale: string }[] = [
-      { kind: 'fr word', q: { q: 'perceuse' }, locale: 'fr' },
-      { kind: 'fr words', q: { q: 'cheville inox' }, locale: 'fr' },
-      { kind: 'fr no accent', q: { q: 'ecrou etanche' }, locale: 'fr' },
-      { kind: 'en words', q: { q: 'cordless drill' }, locale: 'en' },
-      { kind: 'sku prefix', q: { q: 'SKU000012' }, locale: 'fr' },
-      { kind: 'no match', q: { q: 'SKU00123' }, locale: 'fr' },
-      { kind: 'typo', q: { q: 'tournevsi' }, locale: 'fr' },
-      { kind: 'browse+attr', q: { attr: ['finish:inox'] }, locale: 'fr' },
-    ];
-    const lat = new Map<string, number[]>(queries.map((q) => [q.kind, []]));
-    const totals = new Map<string, number>();
-    for (const q of queries) {
-      const r = await asTenant((ctx) => searchCatalog(ctx, { ...q.q, limit: 20 }, [q.locale]));
-      totals.set(q.kind, r.total ?? -1);
-    }
-    const end = performance.now() + DURATION_S * 1000;
-    let done = 0;
-    let rss = process.memoryUsage().rss;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async (_, w) => {
-        let i = w;
-        while (performance.now() < end) {
-          const q = queries[i++ % queries.length]!;
-          const s = performance.now();
-          await asTenant((ctx) => searchCatalog(ctx, { ...q.q, limit: 20 }, [q.locale]));
-          lat.get(q.kind)!.push(performance.now() - s);
-          done += 1;
-          rss = Math.max(rss, process.memoryUsage().rss);
-        }
-      }),
-    );
-    const all = [...lat.values()].flat().sort((a, b) => a - b);
-    console.log(
-      `\nsearch with facets (first page, limit 20), ${CONCURRENCY} concurrent, ${DURATION_S} s, PostgreSQL, in-process:`,
-    );
-    console.log(
-      `  throughput ${(done / DURATION_S).toFixed(0)} searches/s; p50 ${percentile(all, 50).toFixed(1)} ms, p95 ${percentile(all, 95).toFixed(1)} ms, p99 ${percentile(all, 99).toFixed(1)} ms`,
-    );
-    for (const q of queries) {
-      const l = lat.get(q.kind)!.sort((a, b) => a - b);
+  let name = process.env.BENCH_REUSE ?? '';
+  let ds: Dataset;
+  let skus = SKUS;
+  if (name) {
+    ds = JSON.parse(readFileSync(infoPath(name), 'utf8')) as Dataset;
+    skus = (ds as Dataset & { skus: number }).skus;
+  } else {
+    name = `comptoir_bench_${SKUS}_${Date.now().toString(36)}`;
+    await admin.query(`create database ${name}`);
+    const db = await openDatabase({ url: dbUrlOf(name), poolMax: 4 });
+    try {
+      await migrate(db);
+      const t0 = performance.now();
+      console.log(`== dataset: ${SKUS} SKUs into ${name}`);
+      ds = await generateDataset(db, dbUrlOf(name), SKUS);
+      const loadS = (performance.now() - t0) / 1000;
+      const diffs = await fidelityCheck(db, ds.tenantId, [1, 2, ds.products - 1]);
       console.log(
-        `  ${q.kind.padEnd(13)} matches ${String(totals.get(q.kind)).padStart(6)}  p50 ${percentile(l, 50).toFixed(1).padStart(7)} ms  p95 ${percentile(l, 95).toFixed(1).padStart(7)} ms  p99 ${percentile(l, 99).toFixed(1).padStart(7)} ms`,
+        `loaded ${SKUS} SKUs in ${loadS.toFixed(1)} s; fidelity check (3 products re-upserted through the service): ${diffs.length ? `DIFFERENCES\n${diffs.join('\n')}` : 'identical'}`,
+      );
+      writeFileSync(infoPath(name), JSON.stringify({ ...ds, skus: SKUS }));
+    } finally {
+      await db.close();
+    }
+  }
+  const size = rows1(await admin.query(`select pg_size_pretty(pg_database_size($1)) as s`, [name]));
+  console.log(`database ${name}: ${size.s}`);
+
+  const server = await startServer(dbUrlOf(name));
+  const buyer = { authorization: `Bearer ${ds.buyerToken}` };
+  const owner = { authorization: `Bearer ${ds.ownerToken}` };
+  const qs = (o: Record<string, string | number>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+      .join('&');
+  const searches = [
+    { q: 'perceuse', locale: 'fr' },
+    { q: 'cheville inox', locale: 'fr' },
+    { q: 'ecrou etanche', locale: 'fr' },
+    { q: 'cordless drill', locale: 'en' },
+    { q: 'SKU000012', locale: 'fr' },
+    { q: 'tournevsi', locale: 'fr' },
+    { q: 'marteau professionnel 12', locale: 'fr' },
+    { q: 'heavy duty ladder', locale: 'en' },
+  ].map((s) => ({
+    method: 'GET' as const,
+    path: `/api/v1/catalog/search?${qs({ ...s, limit: 20, ...PRICED })}`,
+    headers: buyer,
+  }));
+  const cats = ['r0', 'r1s2', 'r2s3l1', 'r3s0', 'r4s5l4', 'r5'].map((c) => ds.categoryIds[c]!);
+  const listings = cats.map((c, i) => ({
+    method: 'GET' as const,
+    path: `/api/v1/catalog/search?${qs({ category_id: c, limit: 24, locale: 'fr', ...PRICED, ...(i % 2 ? { attr: 'finish:inox' } : {}) })}`,
+    headers: buyer,
+  }));
+  // Visible products spread over the catalogue (active, not in root 7).
+  const visible = Array.from({ length: 64 }, (_, k) => Math.floor((k * ds.products) / 64)).map((i) => {
+    let j = i;
+    while (j % 10 === 9 || j % 50 === 7 || Math.floor((j % 240) / 30) === 7) j++;
+    return j;
+  });
+  const pages = visible.map((i) => ({
+    method: 'GET' as const,
+    path: `/api/v1/catalog/products/${benchId('prod', i)}?locale=fr`,
+    headers: buyer,
+  }));
+  const cartLines = Array.from({ length: 50 }, (_, k) => ({
+    sku: skuOf(visible[k % visible.length]! + k, k % 2),
+    quantity: String(1 + (k % 12)),
+  }));
+  // The whole cart in one POST /prices/resolve-batch (the price context loaded once, then the pure
+  // resolvePrice per line); a few carts that differ by their quantities.
+  const carts = Array.from({ length: 4 }, (_, c) => ({
+    method: 'POST' as const,
+    path: '/api/v1/prices/resolve-batch',
+    headers: { ...owner, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      currency: 'EUR',
+      account_id: ds.keyAccountId,
+      lines: cartLines.map((l, k) => ({ sku: l.sku, quantity: String(1 + ((k + c * 5) % 12)) })),
+    }),
+  }));
+  const workloads: { key: string; name: string; requests: autocannon.Request[] }[] = [
+    { key: 'search', name: 'search + facets + prices (buyer, 8 q.)', requests: searches },
+    { key: 'category', name: 'category + facets + prices (buyer)', requests: listings },
+    { key: 'product', name: 'product page (buyer, 64 products)', requests: pages },
+    { key: 'cart', name: 'price a 50-line cart (1 batch request)', requests: carts },
+  ];
+
+  // Sanity: each request answers 200 (and the buyer never sees root 7 except product 239).
+  for (const w of workloads.filter((w) => ONLY.includes(w.key)))
+    for (const r of w.requests) {
+      const res = await fetch(`${server.url}${r.path}`, {
+        method: r.method,
+        headers: r.headers as Record<string, string>,
+        ...(r.body ? { body: r.body as string } : {}),
+      });
+      if (res.status !== 200) throw new Error(`${r.path}: ${res.status} ${await res.text()}`);
+      if (r === searches[0] || r === carts[0]) {
+        const body = (await res.json()) as { data: { price?: unknown; priced?: boolean }[] };
+        const priced = body.data.filter((x) => (r === carts[0] ? x.priced : x.price)).length;
+        console.log(
+          `sanity: ${r.method} ${(r.path ?? '').slice(0, 60)} → ${priced}/${body.data.length} priced`,
+        );
+      }
+    }
+
+  const backends = async () =>
+    (await admin.query(`select pid from pg_stat_activity where datname = $1`, [name])).rows.map(
+      (r: { pid: number }) => r.pid,
+    );
+  console.log(
+    `\n== HTTP over loopback, PostgreSQL, ${skus} SKUs, ${CONNECTIONS} connections, ${DURATION_S} s per workload`,
+  );
+  console.log(
+    [
+      'workload'.padEnd(38),
+      'req/s'.padStart(7),
+      'p50 ms'.padStart(6),
+      'p95'.padStart(6),
+      'p99'.padStart(6),
+      'non2xx'.padStart(7),
+      'srv ms/req'.padStart(11),
+      'pg ms/req'.padStart(10),
+      'RSS MiB'.padStart(8),
+    ].join(' '),
+  );
+  try {
+    for (const w of workloads.filter((w) => ONLY.includes(w.key))) {
+      // Warm-up (connections of the pool, caches), then the measured run.
+      await autocannon({ url: server.url, requests: w.requests, connections: CONNECTIONS, duration: 3 });
+      const pids = await backends();
+      const srv0 = cpuMs(server.pid);
+      const pg0 = new Map(pids.map((p) => [p, cpuMs(p)]));
+      const lat: number[] = [];
+      const r = await new Promise<autocannon.Result>((resolve, reject) => {
+        const inst = autocannon(
+          { url: server.url, requests: w.requests, connections: CONNECTIONS, duration: DURATION_S },
+          (err, res) => (err ? reject(err) : resolve(res)),
+        );
+        inst.on('response', (_c: unknown, _s: number, _b: number, ms: number) => lat.push(ms));
+      });
+      lat.sort((a, b) => a - b);
+      const pct = (p: number) =>
+        (lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] ?? 0).toFixed(1);
+      const srv = cpuMs(server.pid) - srv0;
+      let pgMs = 0;
+      const after = await backends();
+      for (const p of new Set([...pids, ...after])) pgMs += Math.max(0, cpuMs(p) - (pg0.get(p) ?? 0));
+      // A backend that exited during the run took its CPU time with it: say so.
+      const lost = pids.filter((p) => !after.includes(p)).length;
+      if (lost)
+        console.log(
+          `  (${lost} PostgreSQL backend(s) exited during the run: the pg figure below is a lower bound)`,
+        );
+      const n = lat.length || 1;
+      console.log(
+        [
+          w.name.padEnd(38),
+          String(Math.round(r.requests.average)).padStart(7),
+          pct(50).padStart(6),
+          pct(95).padStart(6),
+          pct(99).padStart(6),
+          String(r.non2xx).padStart(7),
+          (srv / n).toFixed(2).padStart(11),
+          (pgMs / n).toFixed(2).padStart(10),
+          String(rssMiB(server.pid)).padStart(8),
+        ].join(' '),
       );
     }
-    console.log(`  peak RSS of the benchmark process: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
   } finally {
-    await db.close();
-    // BENCH_KEEP=1 keeps the database for EXPLAIN sessions (its name is printed); dropped otherwise.
-    if (process.env.BENCH_KEEP === '1') console.log(`  kept database ${name}`);
-    else await admin.query(`drop database if exists ${name} with (force)`);
+    await server.stop();
+    if (process.env.BENCH_KEEP === '1' || process.env.BENCH_REUSE)
+      console.log(`kept database ${name} (BENCH_REUSE=${name}; dataset in ${infoPath(name)})`);
+    else {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      if (existsSync(infoPath(name))) writeFileSync(infoPath(name), '');
+    }
     await admin.end();
   }
+}
+
+function rows1(r: { rows: Record<string, string>[] }) {
+  return r.rows[0]!;
 }
 
 await main();

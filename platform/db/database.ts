@@ -4,8 +4,8 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
-import { sql } from 'drizzle-orm';
-import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import { type SQL, sql } from 'drizzle-orm';
+import { drizzle as drizzleNodePg, NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
@@ -34,7 +34,43 @@ export interface Database {
   session<T>(fn: (s: Session) => Promise<T>): Promise<T>;
   /** In-process signals, e.g. 'outbox' after a commit that published events. */
   readonly signals: EventEmitter;
+  /**
+   * Runs `fn` in one transaction whose transaction-local settings (`set_config(name, value, true)`:
+   * the role, `app.tenant_id`) are in place before its first statement. On PostgreSQL, `begin` and
+   * the settings travel in one round trip (one simple-protocol message, values escaped as literals).
+   */
+  transaction<T>(settings: ReadonlyArray<readonly [string, string]>, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * The rows of one read-only statement run in a transaction of its own with these settings. On
+   * PostgreSQL it is one round trip: `begin; select set_config(…); <statement>; commit` as one
+   * simple-protocol message, the statement's parameters inlined as escaped literals — exactly what
+   * node-postgres sends them as (untyped text) — so `query` may only take text, number and null
+   * parameters, and must not contain dollar-quoted text.
+   */
+  readInTransaction<T>(settings: ReadonlyArray<readonly [string, string]>, query: SQL): Promise<T[]>;
   close(): Promise<void>;
+}
+
+/** `text` with its `$n` parameters replaced by escaped literals (quoted strings left untouched). */
+export function inlineParameters(text: string, params: readonly unknown[]): string {
+  if (text.includes('$$')) throw new Error('inlineParameters: dollar-quoted text is not supported');
+  return text.replace(/'(?:[^']|'')*'|\$(\d+)/g, (match, n: string | undefined) => {
+    if (n === undefined) return match; // a string literal of the statement itself
+    const i = Number(n) - 1;
+    if (i < 0 || i >= params.length) throw new Error(`inlineParameters: no parameter $${n}`);
+    const v = params[i];
+    if (v === null || v === undefined) return 'NULL';
+    if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))
+      return pg.escapeLiteral(String(v));
+    throw new Error(`inlineParameters: unsupported parameter type ${typeof v}`);
+  });
+}
+
+/** `select set_config(…, true), …` of `settings`, every name and value an escaped literal. */
+function setConfigScript(settings: ReadonlyArray<readonly [string, string]>): string {
+  return `select ${settings
+    .map(([name, value]) => `set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(value)}, true)`)
+    .join(', ')}`;
 }
 
 export interface OpenDatabaseOptions {
@@ -53,10 +89,42 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const orm = drizzleNodePg(pool) as unknown as Orm;
+    // Drizzle's own transaction sends `begin`, then each statement: here `begin` and the scope's
+    // settings share one round trip, then the same Drizzle transaction object runs the work.
+    const poolSession = (orm as unknown as { session: NodePgSession<Record<string, never>, never> }).session;
+    const internals = poolSession as unknown as {
+      dialect: ConstructorParameters<typeof NodePgSession>[1];
+      schema: ConstructorParameters<typeof NodePgSession>[2];
+      options: ConstructorParameters<typeof NodePgSession>[3];
+    };
     return {
       driver: 'postgres',
       orm,
       signals,
+      async transaction(settings, fn) {
+        const client = await pool.connect();
+        let broken: Error | undefined;
+        try {
+          const session = new NodePgSession(client, internals.dialect, internals.schema, internals.options);
+          const tx = new NodePgTransaction(internals.dialect, session, internals.schema) as unknown as Tx;
+          try {
+            // Inside the try: a failed setting leaves an aborted transaction that must be rolled back.
+            await client.query(settings.length ? `begin; ${setConfigScript(settings)}` : 'begin');
+            const result = await fn(tx);
+            await client.query('commit');
+            return result;
+          } catch (err) {
+            try {
+              await client.query('rollback');
+            } catch (e) {
+              broken = e as Error; // the connection is unusable: the pool discards it
+            }
+            throw err;
+          }
+        } finally {
+          client.release(broken);
+        }
+      },
       async session(fn) {
         const client = await pool.connect();
         try {
@@ -69,6 +137,28 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
           });
         } finally {
           client.release();
+        }
+      },
+      async readInTransaction<T>(settings: ReadonlyArray<readonly [string, string]>, query: SQL) {
+        const q = internals.dialect.sqlToQuery(query);
+        const statement = inlineParameters(q.sql, q.params);
+        const client = await pool.connect();
+        let broken: Error | undefined;
+        try {
+          const results = (await client.query(
+            `begin; ${settings.length ? `${setConfigScript(settings)}; ` : ''}${statement}; commit`,
+          )) as unknown as pg.QueryResult[];
+          return results[settings.length ? 2 : 1]!.rows as T[];
+        } catch (err) {
+          // A failed statement leaves the transaction open and aborted: end it before reuse.
+          try {
+            await client.query('rollback');
+          } catch (e) {
+            broken = e as Error;
+          }
+          throw err;
+        } finally {
+          client.release(broken);
         }
       },
       close: () => pool.end(),
@@ -88,6 +178,22 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     driver: 'pglite',
     orm,
     signals,
+    // One connection in process: PGlite's own transaction (it serialises concurrent ones).
+    transaction: (settings, fn) => pgliteTransaction(orm, settings, fn),
+    // PGlite's transaction holds its lock from `begin` to `commit`; the settings and the statement
+    // go in one call (the same inlining as on PostgreSQL).
+    async readInTransaction<T>(settings: ReadonlyArray<readonly [string, string]>, query: SQL) {
+      const q = (
+        orm as unknown as { dialect: { sqlToQuery(s: SQL): { sql: string; params: unknown[] } } }
+      ).dialect.sqlToQuery(query);
+      const statement = inlineParameters(q.sql, q.params);
+      return client.transaction(async (t) => {
+        const results = await t.exec(
+          settings.length ? `${setConfigScript(settings)}; ${statement}` : statement,
+        );
+        return results[settings.length ? 1 : 0]!.rows as T[];
+      });
+    },
     // PGlite is a single connection, so it is always "the same session".
     session: (fn) =>
       fn({
@@ -98,6 +204,17 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
       }),
     close: () => client.close(),
   };
+}
+
+function pgliteTransaction<T>(
+  orm: Orm,
+  settings: ReadonlyArray<readonly [string, string]>,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  return orm.transaction(async (tx) => {
+    if (settings.length) await tx.execute(sql.raw(setConfigScript(settings)));
+    return fn(tx);
+  });
 }
 
 /** `select 1` — used by readiness. */

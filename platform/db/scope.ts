@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Database, Tx } from './database.ts';
 
 /**
@@ -33,10 +33,14 @@ async function scoped<T>(
   fn: (tx: Tx, afterCommit: AfterCommit) => Promise<T>,
 ): Promise<T> {
   const hooks: Array<() => void | Promise<void>> = [];
-  const result = await db.orm.transaction(async (tx) => {
-    await enterScope(tx, role, tenantId);
-    return fn(tx, (h) => hooks.push(h));
-  });
+  // The same settings as enterScope, sent with `begin` (platform/db/database.ts).
+  const result = await db.transaction(
+    [
+      ['app.tenant_id', tenantId ?? ''],
+      ['role', role],
+    ],
+    (tx) => fn(tx, (h) => hooks.push(h)),
+  );
   for (const h of hooks) {
     try {
       await h();
@@ -66,4 +70,18 @@ export function inSystemTransaction<T>(
   fn: (tx: Tx, afterCommit: AfterCommit) => Promise<T>,
 ): Promise<T> {
   return scoped(db, SYSTEM_ROLE, null, fn);
+}
+
+/**
+ * The rows of one read-only statement, as the platform's system role (authentication's look-ups):
+ * one round trip on PostgreSQL (platform/db/database.ts `readInTransaction`).
+ */
+export function readAsSystem<T>(db: Database, query: SQL): Promise<T[]> {
+  return db.readInTransaction<T>(
+    [
+      ['app.tenant_id', ''],
+      ['role', SYSTEM_ROLE],
+    ],
+    query,
+  );
 }

@@ -1,8 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { grantsOfUser, noticeExpiredAssignments } from '../access/effective.ts';
+import {
+  type AssignmentRow,
+  assignmentsJson,
+  grantsOf,
+  noticeExpiredAssignments,
+} from '../access/effective.ts';
 import type { Actor } from '../context.ts';
 import { type Database, rows } from '../db/database.ts';
-import { inSystemTransaction } from '../db/scope.ts';
+import { inSystemTransaction, readAsSystem } from '../db/scope.ts';
 import { intersectPermissions } from './machine-permissions.ts';
 import { API_TOKEN_PREFIX, hashSecret, looksLikeSecret, OPERATOR_TOKEN_PREFIX } from './tokens.ts';
 
@@ -38,24 +43,29 @@ async function authenticateApiToken(
   ip: string | null,
 ): Promise<Principal | null> {
   const hash = hashSecret(secret);
-  let expired: { tenantId: string; ids: string[] } | null = null;
-  const principal = await inSystemTransaction(db, async (tx): Promise<Principal | null> => {
-    // A token belongs to a user or to a service account (migration 0007); either must be active.
-    const [row] = rows<{
-      tenant_id: string;
-      id: string;
-      user_id: string | null;
-      service_account_id: string | null;
-      name: string;
-      scopes: string[];
-      display_name: string;
-      sa_permissions: string[] | null;
-      stale: boolean;
-    }>(
-      await tx.execute(sql`
+  // A token belongs to a user or to a service account (migration 0007); either must be active.
+  // One statement, in one round trip on PostgreSQL (platform/db/scope.ts `readAsSystem`): the token,
+  // its user or service account, its tenant and — for a user's token — the user's current role
+  // assignments (read at every request: a revocation or an expiry applies at the next one).
+  const [row] = await readAsSystem<{
+    tenant_id: string;
+    id: string;
+    user_id: string | null;
+    service_account_id: string | null;
+    name: string;
+    scopes: string[];
+    display_name: string;
+    sa_permissions: string[] | null;
+    user_kind: 'staff' | 'buyer' | null;
+    stale: boolean;
+    assignments: AssignmentRow[] | string | null;
+  }>(
+    db,
+    sql`
         select t.tenant_id, t.id, t.user_id, t.service_account_id, t.name, t.scopes,
-               coalesce(u.display_name, s.name) as display_name, s.permissions as sa_permissions,
-               (t.last_used_at is null or t.last_used_at < now() - make_interval(secs => ${LAST_USED_REFRESH_SECONDS})) as stale
+               coalesce(u.display_name, s.name) as display_name, s.permissions as sa_permissions, u.kind as user_kind,
+               (t.last_used_at is null or t.last_used_at < now() - make_interval(secs => ${LAST_USED_REFRESH_SECONDS})) as stale,
+               case when t.user_id is not null then ${assignmentsJson(sql`t.tenant_id`, sql`t.user_id`)} end as assignments
           from api_tokens t
           left join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
           left join service_accounts s on s.tenant_id = t.tenant_id and s.id = t.service_account_id
@@ -64,52 +74,52 @@ async function authenticateApiToken(
            and t.revoked_at is null
            and (t.expires_at is null or t.expires_at > now())
            and (u.status = 'active' or s.status = 'active')
-           and n.status = 'active'`),
+           and n.status = 'active'`,
+  );
+  if (!row) return null;
+  if (row.stale) {
+    // At most once a minute per token: its own short transaction.
+    await inSystemTransaction(db, (tx) =>
+      tx.execute(sql`update api_tokens set last_used_at = now(), last_used_ip = ${ip}
+                      where tenant_id = ${row.tenant_id} and id = ${row.id}`),
     );
-    if (!row) return null;
-    if (row.stale) {
-      await tx.execute(sql`update api_tokens set last_used_at = now(), last_used_ip = ${ip}
-                           where tenant_id = ${row.tenant_id} and id = ${row.id}`);
-    }
-    if (row.service_account_id) {
-      // A service account's token: its scopes ∩ the account's current permissions.
-      return {
-        kind: 'tenant',
-        tenantId: row.tenant_id,
-        actor: {
-          type: 'service_account',
-          id: row.service_account_id,
-          userId: null,
-          displayName: `${row.display_name} (token "${row.name}")`,
-          permissions: intersectPermissions(
-            parseTextArray(row.scopes),
-            parseTextArray(row.sa_permissions ?? []),
-          ),
-        },
-      };
-    }
-    // A user's token: its scopes ∩ the user's current role assignments (a revoked or expired
-    // assignment narrows every token of the user at the next request).
-    const grants = await grantsOfUser(tx, row.tenant_id, row.user_id as string);
-    if (grants.expired.length) expired = { tenantId: row.tenant_id, ids: grants.expired };
-    const permissions = intersectPermissions(parseTextArray(row.scopes), grants.permissions);
-    const scopes = new Map([...grants.scoped].filter(([p]) => permissions.has(p) || permissions.has('*')));
+  }
+  if (row.service_account_id) {
+    // A service account's token: its scopes ∩ the account's current permissions.
     return {
       kind: 'tenant',
       tenantId: row.tenant_id,
       actor: {
-        type: 'api_token',
-        id: row.id,
-        userId: row.user_id as string,
+        type: 'service_account',
+        id: row.service_account_id,
+        userId: null,
         displayName: `${row.display_name} (token "${row.name}")`,
-        permissions,
-        ...(scopes.size ? { scopes } : {}),
+        permissions: intersectPermissions(
+          parseTextArray(row.scopes),
+          parseTextArray(row.sa_permissions ?? []),
+        ),
       },
     };
-  });
-  const noticed = expired as { tenantId: string; ids: string[] } | null;
-  if (noticed) await noticeExpiredAssignments(db, noticed.tenantId, noticed.ids);
-  return principal;
+  }
+  // A user's token: its scopes ∩ the user's current role assignments (a revoked or expired
+  // assignment narrows every token of the user at the next request).
+  const grants = grantsOf(row.assignments ?? []);
+  if (grants.expired.length) await noticeExpiredAssignments(db, row.tenant_id, grants.expired);
+  const permissions = intersectPermissions(parseTextArray(row.scopes), grants.permissions);
+  const scopes = new Map([...grants.scoped].filter(([p]) => permissions.has(p) || permissions.has('*')));
+  return {
+    kind: 'tenant',
+    tenantId: row.tenant_id,
+    actor: {
+      type: 'api_token',
+      id: row.id,
+      userId: row.user_id as string,
+      ...(row.user_kind ? { userKind: { userId: row.user_id as string, kind: row.user_kind } } : {}),
+      displayName: `${row.display_name} (token "${row.name}")`,
+      permissions,
+      ...(scopes.size ? { scopes } : {}),
+    },
+  };
 }
 
 async function authenticateOperator(db: Database, secret: string): Promise<Principal | null> {
