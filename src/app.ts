@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { Type } from 'typebox';
 import { modules } from '../modules/index.ts';
 import { PermissionCatalogue } from '../platform/access/permissions.ts';
+import { accessHousekeeping } from '../platform/access/review.ts';
 import { ACCESS_PERMISSIONS, installRoleCatalogue } from '../platform/access/roles.ts';
 import { accessRoutes } from '../platform/access/routes.ts';
 import { AuditDelivery } from '../platform/audit/delivery.ts';
@@ -20,11 +21,12 @@ import type { ProblemObserver } from '../platform/http/errors.ts';
 import { shutdown } from '../platform/http/lifecycle.ts';
 import { type App, createServer, type ServerState } from '../platform/http/server.ts';
 import { requestOrigin } from '../platform/http/tenant-handler.ts';
+import { registerWebApp } from '../platform/http/web-app.ts';
 import { createIdentity } from '../platform/identity/index.ts';
 import { MACHINE_IDENTITY_PERMISSIONS } from '../platform/identity/machine-permissions.ts';
 import { machineIdentityRoutes } from '../platform/identity/machine-routes.ts';
 import type { MailSender } from '../platform/mail/sender.ts';
-import { FileObjectStore } from '../platform/storage/object-store.ts';
+import { FileObjectStore, type ObjectStore, S3ObjectStore } from '../platform/storage/object-store.ts';
 import { tenancyRoutes } from '../platform/tenancy/routes.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -66,6 +68,8 @@ export async function buildApp(opts: {
   auditKeys?: AuditKeys;
   /** By default from SECRETS_KEY_FILE or DATA_DIR/keys (random in memory under NODE_ENV=test). */
   secrets?: SecretBox;
+  /** The built web app to serve under `/` (web/dist); none: the API only. */
+  webDist?: string;
 }): Promise<Comptoir> {
   const { config, db } = opts;
   const auditKeys = opts.auditKeys ?? loadAuditKeys(config);
@@ -114,9 +118,11 @@ export async function buildApp(opts: {
   );
   await app.register(machineIdentityRoutes({ db, config, catalogue: permissions }));
   await app.register(accessRoutes({ db, catalogue: permissions }));
+  const objects = mediaStore(config);
+  app.addHook('onClose', async () => objects.close?.());
   for (const m of modules) {
     permissions.register(m.permissions);
-    await app.register(m.routes({ db }));
+    await app.register(m.routes({ db, objects, config }));
     m.subscribe?.(dispatcher, { db });
   }
   // Predefined roles are rules over the catalogue: resolved once every module declared its permissions.
@@ -140,6 +146,7 @@ export async function buildApp(opts: {
     },
     async () => ({ data: permissions.list() }),
   );
+  if (opts.webDist) registerWebApp(app, opts.webDist);
   app.get('/security-policy', { schema: { hide: true, 'x-permission': 'public' } }, async (_req, reply) => {
     reply.type('text/markdown; charset=utf-8');
     return securityPolicy;
@@ -161,8 +168,11 @@ export async function buildApp(opts: {
       identity.mailer.start();
       sealer.start();
       auditDelivery.start();
-      stopHousekeeping = startHousekeeping(db, 10 * 60_000, (err) =>
-        app.log.error({ err }, 'housekeeping failed'),
+      stopHousekeeping = startHousekeeping(
+        db,
+        10 * 60_000,
+        (err) => app.log.error({ err }, 'housekeeping failed'),
+        [accessHousekeeping],
       );
     },
     stop: () =>
@@ -178,6 +188,19 @@ export async function buildApp(opts: {
         },
       }),
   };
+}
+
+/** Product media: the S3 bucket of MEDIA_S3_* when configured, else files under MEDIA_DIR (DATA_DIR/media). */
+function mediaStore(config: Config): ObjectStore {
+  const s3 = config.mediaS3;
+  if (!s3) return new FileObjectStore(config.mediaDir);
+  return new S3ObjectStore({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    bucket: s3.bucket,
+    forcePathStyle: s3.forcePathStyle,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
 }
 
 /**

@@ -191,6 +191,8 @@ function noDatabase(command: string): Database {
     driver: 'pglite',
     orm: new Proxy({} as Database['orm'], { get: (_target, key) => refuse(`db.orm.${String(key)}`) }),
     session: () => refuse('db.session()'),
+    transaction: () => refuse('db.transaction()'),
+    readInTransaction: () => refuse('db.readInTransaction()'),
     signals: new EventEmitter(),
     close: async () => {},
   };

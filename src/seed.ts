@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { frenchVatNumber, luhnValid } from '../modules/accounts/rules.ts';
 import { createAccount, listAccounts, updateAccount } from '../modules/accounts/service.ts';
 import { seedDemoCatalog } from '../modules/catalog/demo.ts';
+import { seedDemoCommerce } from '../modules/pricing/demo.ts';
 import { assignRole } from '../platform/access/service.ts';
 import { auditAttempt } from '../platform/audit/record.ts';
 import { runAsTenant, systemActor } from '../platform/context.ts';
@@ -63,6 +64,20 @@ const STAFF = [
     name: 'Sophie Laurent',
   },
   { role: 'finance', key: 'finance_admin', email: 'marc.dubois@acme-industrie.example', name: 'Marc Dubois' },
+  // Access control (docs/access-control.md): a second catalogue manager, the security admin, an auditor.
+  {
+    role: 'catalogue manager',
+    key: 'catalogue_manager',
+    email: 'ines.moreau@acme-industrie.example',
+    name: 'Inès Moreau',
+  },
+  {
+    role: 'security admin',
+    key: 'security_admin',
+    email: 'karim.haddad@acme-industrie.example',
+    name: 'Karim Haddad',
+  },
+  { role: 'auditor', key: 'auditor', email: 'nathalie.roux@acme-industrie.example', name: 'Nathalie Roux' },
 ];
 
 const BUYER = {
@@ -149,6 +164,10 @@ export async function seedDemo(db: Database, dataDir: string): Promise<DemoCrede
 
   await runAsTenant(db, { tenantId: acme.tenant.id, actor: systemActor('seed') }, (ctx) =>
     seedDemoCatalog(ctx),
+  );
+  // Storefronts (Acme's shop, the Distrib Pro white label), customer groups, prices and contracts.
+  await runAsTenant(db, { tenantId: acme.tenant.id, actor: systemActor('seed') }, (ctx) =>
+    seedDemoCommerce(ctx),
   );
   await seedTrail(db, acme.tenant.id, acme.ownerId);
 

@@ -108,6 +108,14 @@ describe.each(DRIVERS)('the OpenAPI contract, on %s', (driver) => {
     expect(wrong).toEqual([]);
   });
 
+  it('x-read-only marks a POST that changes nothing: never another method, never with an x-action', () => {
+    const wrong = ops
+      .filter(({ op }) => op['x-read-only'] !== undefined)
+      .filter(({ label, op }) => op['x-read-only'] !== true || !label.startsWith('POST ') || op['x-action'])
+      .map(({ label }) => label);
+    expect(wrong).toEqual([]);
+  });
+
   it('every operation documents its success response schema and its problem responses', () => {
     const wrong: string[] = [];
     for (const { label, op } of ops) {
@@ -116,7 +124,9 @@ describe.each(DRIVERS)('the OpenAPI contract, on %s', (driver) => {
       if (!success.length) wrong.push(`${label}: no 2xx response`);
       for (const [code, r] of success) {
         if (code === '204') continue;
-        if (!r.content?.['application/json']?.schema)
+        // JSON, except a file download, which documents its media types with a binary schema.
+        const binary = Object.values<Json>(r.content ?? {}).some((c) => c?.schema?.format === 'binary');
+        if (!r.content?.['application/json']?.schema && !binary)
           wrong.push(`${label}: response ${code} has no application/json schema`);
       }
       const clientError = op.responses?.['4XX'];
@@ -134,8 +144,11 @@ describe.each(DRIVERS)('the OpenAPI contract, on %s', (driver) => {
       if (method === 'post' && op.requestBody === undefined) continue;
       const content = op.requestBody?.content ?? {};
       // JSON everywhere, except where a standard fixes the encoding (OAuth's token endpoint: RFC 6749).
+      // …and a file upload, whose raw bytes are documented per media type with a binary schema.
       const schema =
-        content['application/json']?.schema ?? content['application/x-www-form-urlencoded']?.schema;
+        content['application/json']?.schema ??
+        content['application/x-www-form-urlencoded']?.schema ??
+        Object.values<Json>(content).find((c) => c?.schema?.format === 'binary')?.schema;
       if (!schema) wrong.push(`${label}: no request body schema`);
       else if (op.requestBody.required !== true) wrong.push(`${label}: request body not marked required`);
     }

@@ -74,6 +74,19 @@ export interface Config {
   oauthSigningKeyRotationDays: number;
   /** Lifetime of OAuth access tokens (seconds). */
   oauthAccessTokenTtlS: number;
+  /** Product images and documents uploaded through the API: files under this directory unless S3 is configured. */
+  mediaDir: string;
+  /** Largest media upload accepted (bytes). */
+  mediaMaxBytes: number;
+  /** S3 bucket for media (MEDIA_S3_*); null: the filesystem under `mediaDir`. */
+  mediaS3: {
+    bucket: string;
+    endpoint: string | null;
+    region: string;
+    forcePathStyle: boolean;
+    accessKeyId: string;
+    secretAccessKey: string;
+  } | null;
   /** WebAuthn relying-party ID (a registrable domain): WEBAUTHN_RP_ID, else PUBLIC_URL's host name. */
   webauthnRpId: string;
   /** Origins a WebAuthn ceremony may come from: WEBAUTHN_ORIGINS, else PUBLIC_URL's origin. */
@@ -231,6 +244,26 @@ function webauthn(env: Env, publicUrl: string): { webauthnRpId: string; webauthn
   return { webauthnRpId: rpId, webauthnOrigins: origins };
 }
 
+/** MEDIA_S3_BUCKET turns the S3 media store on; its keys are then required. */
+function mediaS3(env: Env): Config['mediaS3'] {
+  const bucket = str(env, 'MEDIA_S3_BUCKET');
+  if (!bucket) return null;
+  const need = (name: string) => {
+    const v = str(env, name);
+    if (!v) throw new ConfigError(name, 'is required when MEDIA_S3_BUCKET is set');
+    return v;
+  };
+  const endpoint = str(env, 'MEDIA_S3_ENDPOINT');
+  return {
+    bucket,
+    endpoint: endpoint ? httpUrl('MEDIA_S3_ENDPOINT', endpoint) : null,
+    region: str(env, 'MEDIA_S3_REGION') ?? 'us-east-1',
+    forcePathStyle: bool(env, 'MEDIA_S3_FORCE_PATH_STYLE', endpoint !== undefined),
+    accessKeyId: need('MEDIA_S3_ACCESS_KEY_ID'),
+    secretAccessKey: need('MEDIA_S3_SECRET_ACCESS_KEY'),
+  };
+}
+
 /** Parses and validates the configuration; throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
@@ -303,6 +336,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ),
     oauthSigningKeyRotationDays: int(env, 'OAUTH_SIGNING_KEY_ROTATION_DAYS', 30, 1, 365),
     oauthAccessTokenTtlS: int(env, 'OAUTH_ACCESS_TOKEN_TTL_S', 600, 60, 3600),
+    mediaDir: path.resolve(cwd, str(env, 'MEDIA_DIR') ?? path.join(dataDir, 'media')),
+    mediaMaxBytes: int(env, 'MEDIA_MAX_BYTES', 20 * 1_048_576, 1024, 104_857_600),
+    mediaS3: mediaS3(env),
     ...webauthn(env, publicUrl),
   };
 }

@@ -1,0 +1,184 @@
+import { keepPreviousData, queryOptions } from '@tanstack/react-query';
+import { call, client } from '../api/client.ts';
+import type { components, operations } from '../api/schema';
+
+/**
+ * The buyer's catalogue, read through the public API only: search (hits, totals and facets, already
+ * restricted to what this buyer may see on this storefront), the category tree, products with their
+ * variants, media and family (attribute labels), and the price-resolution endpoint (the buyer's own
+ * price, the rule that produced it). Query keys start with 'catalog' or 'price'.
+ */
+
+export type SearchResult = operations['searchCatalog']['responses'][200]['content']['application/json'];
+export type SearchHit = SearchResult['data'][number];
+export type Facets = NonNullable<SearchResult['facets']>;
+export type CategoryNode = components['schemas']['CatalogCategoryNode'];
+export type Product = components['schemas']['CatalogProduct'];
+export type Variant = components['schemas']['CatalogVariant'];
+export type Media = components['schemas']['CatalogMedia'];
+export type Family = components['schemas']['CatalogFamily'];
+export type ResolvedPrice = components['schemas']['ResolvedPrice'];
+
+/** What the catalogue page filters on: the URL's search parameters. */
+export interface CatalogFilters {
+  q?: string | undefined;
+  category?: string | undefined;
+  brand?: string | undefined;
+  /** `code:value` on filterable attributes. */
+  attr?: string[] | undefined;
+}
+
+/** The URL's search parameters of /catalog, checked (TanStack Router's validateSearch). */
+export function catalogSearch(search: Record<string, unknown>): CatalogFilters {
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const attr = Array.isArray(search.attr)
+    ? search.attr.filter((a): a is string => typeof a === 'string')
+    : [];
+  return {
+    q: str(search.q),
+    category: str(search.category),
+    brand: str(search.brand),
+    attr: attr.length ? attr : undefined,
+  };
+}
+
+export const PAGE_SIZE = 24;
+
+export function searchQuery(filters: CatalogFilters, locale: string, cursor?: string, limit = PAGE_SIZE) {
+  return queryOptions({
+    queryKey: ['catalog', 'search', filters, locale, cursor ?? null, limit],
+    queryFn: () =>
+      call(
+        client.GET('/api/v1/catalog/search', {
+          params: {
+            query: {
+              ...(filters.q?.trim() ? { q: filters.q.trim() } : {}),
+              ...(filters.category ? { category_id: filters.category } : {}),
+              ...(filters.brand ? { brand_id: filters.brand } : {}),
+              ...(filters.attr?.length ? { attr: filters.attr } : {}),
+              ...(cursor ? { cursor } : {}),
+              locale,
+              limit,
+            },
+          },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+    staleTime: 30_000,
+  });
+}
+
+export function categoryTreeQuery(locale: string) {
+  return queryOptions({
+    queryKey: ['catalog', 'category-tree', locale],
+    queryFn: () => call(client.GET('/api/v1/catalog/categories/tree', { params: { query: { locale } } })),
+    staleTime: 5 * 60_000,
+  });
+}
+
+export function productQuery(productId: string, locale: string) {
+  return queryOptions({
+    queryKey: ['catalog', 'product', productId, locale],
+    queryFn: () =>
+      call(
+        client.GET('/api/v1/catalog/products/{product_id}', {
+          params: { path: { product_id: productId }, query: { locale } },
+        }),
+      ),
+  });
+}
+
+export function productMediaQuery(productId: string) {
+  return queryOptions({
+    queryKey: ['catalog', 'product-media', productId],
+    queryFn: () =>
+      call(
+        client.GET('/api/v1/catalog/products/{product_id}/media', {
+          params: { path: { product_id: productId } },
+        }),
+      ),
+  });
+}
+
+export function familyQuery(familyId: string) {
+  return queryOptions({
+    queryKey: ['catalog', 'family', familyId],
+    queryFn: () =>
+      call(client.GET('/api/v1/catalog/families/{family_id}', { params: { path: { family_id: familyId } } })),
+    staleTime: 5 * 60_000,
+  });
+}
+
+export function brandQuery(brandId: string) {
+  return queryOptions({
+    queryKey: ['catalog', 'brand', brandId],
+    queryFn: () =>
+      call(client.GET('/api/v1/catalog/brands/{brand_id}', { params: { path: { brand_id: brandId } } })),
+    staleTime: 5 * 60_000,
+  });
+}
+
+/**
+ * The unit price this buyer pays for `quantity` of `sku`: the API binds the buyer's own account and
+ * the storefront of the host, so the screen names neither.
+ */
+export function priceQuery(sku: string, quantity: string, currency: string) {
+  return queryOptions({
+    queryKey: ['price', sku, quantity, currency],
+    queryFn: () =>
+      call(client.GET('/api/v1/prices/resolve', { params: { query: { sku, quantity, currency } } })),
+    staleTime: 60_000,
+  });
+}
+
+export function quantityCheckQuery(variantId: string, quantity: string) {
+  return queryOptions({
+    queryKey: ['catalog', 'quantity-check', variantId, quantity],
+    queryFn: () =>
+      call(
+        client.GET('/api/v1/catalog/variants/{variant_id}/quantity-check', {
+          params: { path: { variant_id: variantId }, query: { quantity: Number(quantity) } },
+        }),
+      ),
+    staleTime: 5 * 60_000,
+  });
+}
+
+/** The URL the browser loads a medium's bytes from (same origin: the session cookie goes with it). */
+export function mediaUrl(mediaId: string): string {
+  return `/api/v1/catalog/media/${encodeURIComponent(mediaId)}/content`;
+}
+
+/** A translated text of the API (`{"fr": …, "en": …}`) in the reader's language, else any. */
+export function pick(texts: Record<string, string> | null | undefined, language: string): string {
+  if (!texts) return '';
+  return texts[language] ?? texts.fr ?? texts.en ?? Object.values(texts)[0] ?? '';
+}
+
+/**
+ * The rows of the buyer's quantity-break table from the API's `breaks` (each break of the lists that
+ * apply to the buyer, priced at that quantity): the break in force at the minimum order quantity,
+ * shown from that minimum, then the breaks above it.
+ */
+export function breakRows<B extends { min_quantity: string }>(
+  breaks: readonly B[],
+  minOrderQty: number,
+): (B & { from: number })[] {
+  const min = Math.max(1, minOrderQty);
+  return breaks
+    .filter((b, i) => Number(b.min_quantity) >= min || Number(breaks[i + 1]?.min_quantity ?? Infinity) > min)
+    .map((b) => ({ ...b, from: Math.max(min, Number(b.min_quantity)) }));
+}
+
+/** Flattens the category tree into id → node, with each node's ancestors. */
+export function indexTree(nodes: CategoryNode[]): Map<string, { node: CategoryNode; path: CategoryNode[] }> {
+  const out = new Map<string, { node: CategoryNode; path: CategoryNode[] }>();
+  const walk = (list: CategoryNode[], path: CategoryNode[]) => {
+    for (const n of list) {
+      out.set(n.id, { node: n, path });
+      walk(n.children, [...path, n]);
+    }
+  };
+  walk(nodes, []);
+  return out;
+}
