@@ -9,6 +9,7 @@
  *   BENCH_REUSE=<db>      run the workloads against a kept database (no generation)
  *   BENCH_ONLY=search,category,product,cart           a subset of the workloads
  *   BENCH_SERVER_DIR=<checkout>  serve from another checkout (before/after comparisons, same dataset)
+ *   BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'  Node options for the server (profiling)
  *   BENCH_SEARCH_PRICES=0 search and listing without `currency` (hits unpriced: the cost of prices)
  *
  * 1. Creates a throw-away database, migrates it, loads the dataset (bench/dataset.ts) and checks
@@ -61,21 +62,40 @@ function cpuMs(pid: number): number {
 const rssMiB = (pid: number) =>
   Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
+/** The server's running count of round trips to PostgreSQL (bench/roundtrips.mjs). */
+const RT_FILE = path.join(tmpdir(), `comptoir-bench-roundtrips-${process.pid}`);
+const roundTripsSoFar = async () => {
+  await new Promise((r) => setTimeout(r, 250)); // the preload writes every 200 ms
+  try {
+    return Number(readFileSync(RT_FILE, 'utf8'));
+  } catch {
+    return Number.NaN;
+  }
+};
+
 async function startServer(dbUrl: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO: 'false',
-      DB_POOL_MAX: String(process.env.BENCH_POOL ?? 10),
+  // BENCH_NODE_ARGS: extra Node options for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const roundTrips = path.resolve(import.meta.dirname, 'roundtrips.mjs');
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', roundTrips, '--import', 'tsx', 'src/main.ts'],
+    {
+      env: {
+        ...process.env,
+        BENCH_RT_FILE: RT_FILE,
+        DATABASE_URL: dbUrl,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        SEED_DEMO: 'false',
+        DB_POOL_MAX: String(process.env.BENCH_POOL ?? 10),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      // BENCH_SERVER_DIR: run the server of another checkout (e.g. the previous release) on this dataset.
+      cwd: process.env.BENCH_SERVER_DIR ?? process.cwd(),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    // BENCH_SERVER_DIR: run the server of another checkout (e.g. the previous release) on this dataset.
-    cwd: process.env.BENCH_SERVER_DIR ?? process.cwd(),
-  });
+  );
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
@@ -221,6 +241,7 @@ async function main() {
       'srv ms/req'.padStart(11),
       'pg ms/req'.padStart(10),
       'RSS MiB'.padStart(8),
+      'pg RT/req'.padStart(9),
     ].join(' '),
   );
   try {
@@ -228,6 +249,7 @@ async function main() {
       // Warm-up (connections of the pool, caches), then the measured run.
       await autocannon({ url: server.url, requests: w.requests, connections: CONNECTIONS, duration: 3 });
       const pids = await backends();
+      const rt0 = await roundTripsSoFar();
       const srv0 = cpuMs(server.pid);
       const pg0 = new Map(pids.map((p) => [p, cpuMs(p)]));
       const lat: number[] = [];
@@ -242,6 +264,7 @@ async function main() {
       const pct = (p: number) =>
         (lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] ?? 0).toFixed(1);
       const srv = cpuMs(server.pid) - srv0;
+      const rt = (await roundTripsSoFar()) - rt0;
       let pgMs = 0;
       const after = await backends();
       for (const p of new Set([...pids, ...after])) pgMs += Math.max(0, cpuMs(p) - (pg0.get(p) ?? 0));
@@ -263,6 +286,7 @@ async function main() {
           (srv / n).toFixed(2).padStart(11),
           (pgMs / n).toFixed(2).padStart(10),
           String(rssMiB(server.pid)).padStart(8),
+          (rt / n).toFixed(2).padStart(9),
         ].join(' '),
       );
     }

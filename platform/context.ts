@@ -48,9 +48,14 @@ export interface Ctx {
   readonly db: Database;
   /** Registers work to run after the transaction commits (never if it rolls back). */
   readonly afterCommit: AfterCommit;
+  /**
+   * A read-only request (GET, HEAD): its reads may come from the read cache (platform/cache). Never
+   * set for a unit of work that writes: it must read its own writes from the database.
+   */
+  readonly readOnly?: boolean;
 }
 
-export type CtxInit = Omit<Ctx, 'tx' | 'afterCommit' | 'db'>;
+export type CtxInit = Omit<Ctx, 'tx' | 'afterCommit' | 'db' | 'readOnly'>;
 
 export function systemActor(component: string): Actor {
   return {

@@ -12,6 +12,7 @@ import { type AuditKeys, loadAuditKeys } from '../platform/audit/keys.ts';
 import { auditAttempt, resourceOf } from '../platform/audit/record.ts';
 import { AUDIT_PERMISSIONS, auditRoutes } from '../platform/audit/routes.ts';
 import { AuditSealer } from '../platform/audit/sealer.ts';
+import { startReadCache } from '../platform/cache/read-cache.ts';
 import type { Config } from '../platform/config/config.ts';
 import { loadSecretBox, type SecretBox } from '../platform/crypto/secrets.ts';
 import type { Database } from '../platform/db/database.ts';
@@ -81,6 +82,15 @@ export async function buildApp(opts: {
     onProblem: recordRefusal(db),
     ...(opts.logStream ? { logStream: opts.logStream } : {}),
   });
+  // Cached reads, dropped by the database's notifications at every committed change (platform/cache).
+  if (config.readCacheMaxEntries > 0) {
+    const stopReadCache = await startReadCache(db, {
+      maxEntries: config.readCacheMaxEntries,
+      ttlMs: config.readCacheTtlS * 1000,
+      onError: (err) => app.log.warn({ err }, 'read cache: listening for invalidations failed; cache off'),
+    });
+    app.addHook('onClose', () => stopReadCache());
+  }
   const permissions = new PermissionCatalogue();
   permissions.register(PLATFORM_PERMISSIONS);
   permissions.register(AUDIT_PERMISSIONS);
@@ -191,7 +201,7 @@ export async function buildApp(opts: {
 }
 
 /** Product media: the S3 bucket of MEDIA_S3_* when configured, else files under MEDIA_DIR (DATA_DIR/media). */
-function mediaStore(config: Config): ObjectStore {
+export function mediaStore(config: Config): ObjectStore {
   const s3 = config.mediaS3;
   if (!s3) return new FileObjectStore(config.mediaDir);
   return new S3ObjectStore({

@@ -121,7 +121,9 @@ async function run(argv: string[]): Promise<number> {
           );
           return 0;
         }
-        const creds = await seedDemo(db, config.dataDir);
+        const { mediaStore } = await import('./app.ts');
+        const objects = mediaStore(config);
+        const creds = await seedDemo(db, config.dataDir, objects).finally(() => objects.close?.());
         process.stdout.write(
           `Seeded ${creds.logins.length} demo logins; see ${config.dataDir}/demo-credentials.json\n`,
         );
@@ -193,6 +195,8 @@ function noDatabase(command: string): Database {
     session: () => refuse('db.session()'),
     transaction: () => refuse('db.transaction()'),
     readInTransaction: () => refuse('db.readInTransaction()'),
+    // Nothing to listen to: the read cache stays off.
+    listen: async () => async () => {},
     signals: new EventEmitter(),
     close: async () => {},
   };

@@ -1,4 +1,5 @@
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { cachedRead } from '../../platform/cache/read-cache.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.ts';
@@ -28,7 +29,8 @@ export function setCatalogVisibility(predicate: VisibilityPredicate): void {
 
 /**
  * Throws not-found when the caller may not see the product: a hidden product answers exactly like
- * one that does not exist (product pages, reads by ID). No query for unrestricted callers.
+ * one that does not exist (reads about one product by ID, e.g. its availability). No query for
+ * unrestricted callers.
  */
 export async function assertProductVisible(ctx: Ctx, productId: string): Promise<void> {
   const visible = await visibility(ctx);
@@ -38,6 +40,26 @@ export async function assertProductVisible(ctx: Ctx, productId: string): Promise
       where p.tenant_id = ${ctx.tenantId} and p.id = ${productId} and ${visible}`),
   );
   if (!found.length) throw notFound(`Product ${productId}`);
+}
+
+/**
+ * For reads of one product (the product page): the caller's visibility as a check on that product's
+ * placement — the same decisions as the search's condition — or null for unrestricted callers (no
+ * query).
+ */
+export type ProductVisibility = (
+  ctx: Ctx,
+) => Promise<((p: { id: string; status: string; categoryPaths: readonly string[] }) => boolean) | null>;
+
+let productCheck: ProductVisibility = async () => null;
+
+/** Installs the per-product check (the storefronts module, with `setCatalogVisibility`). */
+export function setProductVisibility(check: ProductVisibility): void {
+  productCheck = check;
+}
+
+export function productVisibility(ctx: Ctx) {
+  return productCheck(ctx);
 }
 
 /**
@@ -509,12 +531,14 @@ interface FacetDefinition {
 
 /** The filterable attribute definitions of the tenant's families, by code (first definition wins). */
 async function filterableDefinitions(ctx: Ctx): Promise<Map<string, FacetDefinition>> {
-  const defs = new Map<string, FacetDefinition>();
-  for (const f of rows<{ attributes: (FacetDefinition & { filterable: boolean })[] }>(
-    await ctx.tx.execute(sql`select attributes from catalog_families where tenant_id = ${ctx.tenantId}`),
-  ))
-    for (const d of f.attributes) if (d.filterable && !defs.has(d.code)) defs.set(d.code, d);
-  return defs;
+  return cachedRead(ctx, 'catalog:filterable-definitions', async () => {
+    const defs = new Map<string, FacetDefinition>();
+    for (const f of rows<{ attributes: (FacetDefinition & { filterable: boolean })[] }>(
+      await ctx.tx.execute(sql`select attributes from catalog_families where tenant_id = ${ctx.tenantId}`),
+    ))
+      for (const d of f.attributes) if (d.filterable && !defs.has(d.code)) defs.set(d.code, d);
+    return defs;
+  });
 }
 
 /**

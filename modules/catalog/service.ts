@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
 import { audit, changesOf } from '../../platform/audit/record.ts';
+import { cachedRead } from '../../platform/cache/read-cache.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
 import { publish } from '../../platform/events/outbox.ts';
@@ -42,7 +43,7 @@ import {
   type VariantRow,
   variants,
 } from './schema.ts';
-import { assertProductVisible } from './search.ts';
+import { productVisibility } from './search.ts';
 
 // ─── Shared helpers ──────────────────────────────────────────────────────────────────────────
 
@@ -82,11 +83,13 @@ export interface Languages {
 }
 
 export async function catalogLanguages(ctx: Ctx): Promise<Languages> {
-  const [r] = rows<{ default_locale: string; languages: string[] | null }>(
-    await ctx.tx.execute(sql`select t.default_locale, s.languages from tenants t
-      left join catalog_settings s on s.tenant_id = t.id where t.id = ${ctx.tenantId}`),
-  );
-  return languagesOf(r?.default_locale, r?.languages);
+  return cachedRead(ctx, 'catalog:languages', async () => {
+    const [r] = rows<{ default_locale: string; languages: string[] | null }>(
+      await ctx.tx.execute(sql`select t.default_locale, s.languages from tenants t
+        left join catalog_settings s on s.tenant_id = t.id where t.id = ${ctx.tenantId}`),
+    );
+    return languagesOf(r?.default_locale, r?.languages);
+  });
 }
 
 /** A text[] as either driver returns it (parsed, or PGlite's literal in some paths). */
@@ -833,7 +836,11 @@ function checkVariant(
   };
 }
 
-async function skuOwners(ctx: Ctx, skus: string[]): Promise<Map<string, { id: string; productId: string }>> {
+/** The variants of these SKUs (ID and product), for other modules' imports by SKU (inventory). */
+export async function skuOwners(
+  ctx: Ctx,
+  skus: string[],
+): Promise<Map<string, { id: string; productId: string }>> {
   if (!skus.length) return new Map();
   const found = await ctx.tx
     .select({ id: variants.id, sku: variants.sku, productId: variants.productId })
@@ -1060,18 +1067,39 @@ function toProduct(p: ProductRow, categoryIds: string[], vs: VariantRow[], r: Re
   };
 }
 
+/**
+ * A product as the caller may see it (a product hidden from a buyer by the storefronts' visibility
+ * rules is a 404, like a missing one). A read-only request (`ctx.readOnly`: the product page) may
+ * answer from the read cache (platform/cache/read-cache.ts): the product as read for these
+ * languages, and the caller's visibility rules, each dropped at every committed change of what it
+ * was read from. Never for a service that wrote in its transaction (it must read its own writes).
+ */
 export async function getProduct(ctx: Ctx, id: string, wanted: string[] = []): Promise<Product> {
-  // A product hidden from this buyer (storefronts' visibility rules) is a 404, like a missing one
-  // (no query for staff and integrations).
-  await assertProductVisible(ctx, id);
+  const mayShow = await productVisibility(ctx);
+  // A missing product is cached too (null): guessing IDs costs the database nothing more.
+  const found = await cachedRead(ctx, `catalog:product:${id}:${wanted.join(',')}`, () =>
+    readProduct(ctx, id, wanted),
+  );
+  if (!found || (mayShow && !mayShow(found.placement))) throw notFound(`Product ${id}`);
+  return found.product;
+}
+
+interface ReadProduct {
+  product: Product;
+  /** What visibility rules look at: status and every category on the product's paths. */
+  placement: { id: string; status: string; categoryPaths: string[] };
+}
+
+async function readProduct(ctx: Ctx, id: string, wanted: string[]): Promise<ReadProduct | null> {
   // One statement (the product page is the hottest read): the product once per variant (left join,
-  // in variant order), with its category IDs and the tenant's catalogue languages.
+  // in variant order), with its category IDs and paths and the tenant's catalogue languages.
   const found = await ctx.tx
     .select({
       p: products,
       v: variants,
       categoryIds: sql<string[] | string>`array(select c.category_id from catalog_product_categories c
         where c.tenant_id = ${products.tenantId} and c.product_id = ${products.id} order by c.category_id)`,
+      categoryPaths: sql<string[] | string>`${products}.category_paths`,
       defaultLocale: sql<
         string | null
       >`(select t.default_locale from tenants t where t.id = ${products.tenantId})`,
@@ -1083,11 +1111,18 @@ export async function getProduct(ctx: Ctx, id: string, wanted: string[] = []): P
     .where(and(eq(products.tenantId, ctx.tenantId), eq(products.id, id)))
     .orderBy(asc(variants.position), asc(variants.id));
   const first = found[0];
-  if (!first) throw notFound(`Product ${id}`);
+  if (!first) return null;
   const l = languagesOf(first.defaultLocale, first.languages);
   const reading: Reading = { ...l, locale: chooseLocale(wanted, l.languages, l.fallback) };
   const vs = found.flatMap((f) => (f.v ? [f.v] : []));
-  return toProduct(first.p, textArray(first.categoryIds), vs, reading);
+  return {
+    product: toProduct(first.p, textArray(first.categoryIds), vs, reading),
+    placement: {
+      id: first.p.id,
+      status: first.p.status,
+      categoryPaths: textArray(first.categoryPaths ?? []),
+    },
+  };
 }
 
 /** The audited shape of a product: its own fields (variants are audited on their own). */

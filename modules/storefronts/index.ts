@@ -1,7 +1,8 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
-import { ALL_VISIBLE, setCatalogVisibility } from '../catalog/search.ts';
+import { ALL_VISIBLE, setCatalogVisibility, setProductVisibility } from '../catalog/search.ts';
 import { storefrontRoutes } from './routes.ts';
-import { visibilityCondition } from './service.ts';
+import { planAllows } from './rules.ts';
+import { visibilityCondition, visibilityPlan } from './service.ts';
 
 /**
  * Storefronts (shops with domains and theme), customer groups, and visibility rules. Registering the
@@ -13,7 +14,7 @@ export const storefrontsModule: ModuleDefinition = {
     { name: 'storefronts.storefront.read', description: 'See storefronts, their domains and theme' },
     {
       name: 'storefronts.storefront.write',
-      description: 'Create, change and delete storefronts and their domains',
+      description: 'Create, change and delete storefronts, their domains and logos',
     },
     { name: 'storefronts.customer_group.read', description: 'See customer groups and their member accounts' },
     {
@@ -31,6 +32,10 @@ export const storefrontsModule: ModuleDefinition = {
   ],
   routes: (deps) => {
     setCatalogVisibility((ctx) => visibilityCondition(ctx, ALL_VISIBLE));
+    setProductVisibility(async (ctx) => {
+      const plan = await visibilityPlan(ctx);
+      return plan ? (p) => planAllows(plan, p) : null;
+    });
     return storefrontRoutes(deps);
   },
 };

@@ -172,6 +172,37 @@ export function effectiveList(list: readonly RankedRule[]): RankedRule[] {
   return out;
 }
 
+/**
+ * What a viewer may see, decided once per request (or once per cached viewer): null for staff and
+ * integrations (everything); else drafts are hidden and `list` — the effective decision list
+ * (rules.ts), strongest first — decides, the first rule covering a product winning, visible when
+ * none covers it. `conditionOfPlan` (service.ts) turns it into SQL (search, facets, counts); `planAllows`
+ * applies it to one product in JavaScript (the product page) — the same decisions.
+ */
+export interface VisibilityPlan {
+  list: readonly RankedRule[];
+}
+
+/**
+ * The plan applied to one product, in JavaScript: exactly `conditionOfPlan` (`categoryPaths` is
+ * catalog_products.category_paths: every category the product is linked to and their ancestors).
+ */
+export function planAllows(
+  plan: VisibilityPlan,
+  product: { id: string; status: string; categoryPaths: readonly string[] },
+): boolean {
+  if (product.status === 'draft') return false;
+  for (const { rule } of plan.list) {
+    const t = rule.target;
+    const covered =
+      t.kind === 'all' ||
+      (t.kind === 'product' && t.productId === product.id) ||
+      (t.kind === 'category' && product.categoryPaths.includes(t.categoryId));
+    if (covered) return rule.effect === 'allow';
+  }
+  return true;
+}
+
 // ─── Storefront fields ───────────────────────────────────────────────────────────────────────
 
 /** A host name as registered in the tenant directory: lower case, no port, no trailing dot. */

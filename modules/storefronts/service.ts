@@ -1,6 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { hasPermission } from '../../platform/access/permissions.ts';
 import { scopeFilter } from '../../platform/access/scope.ts';
 import { audit, changesOf } from '../../platform/audit/record.ts';
+import { cachedRead } from '../../platform/cache/read-cache.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
 import { publish } from '../../platform/events/outbox.ts';
@@ -21,6 +23,7 @@ import {
   type Subject,
   type Target,
   type Viewer,
+  type VisibilityPlan,
   type VisibilityRule,
 } from './rules.ts';
 
@@ -33,7 +36,7 @@ function invalid(errors: FieldError[]): AppError {
 // ─── Storefronts ─────────────────────────────────────────────────────────────────────────────
 
 export interface Theme {
-  /** Key of the logo in the object store (uploaded through the media API). */
+  /** Key of the logo in the object store: set by uploading the logo (logo.ts), never chosen by a client. */
   logo_object_key: string | null;
   /** CSS colours, `#rrggbb`. */
   colors: Record<string, string>;
@@ -45,11 +48,20 @@ export interface Storefront {
   name: string;
   domains: string[];
   theme: Theme;
+  /** What was uploaded as the logo (PUT /storefronts/{id}/logo); null: none. */
+  logo: StorefrontLogo | null;
   languages: string[];
   currencies: string[];
   status: 'active' | 'inactive';
   created_at: string;
   updated_at: string;
+}
+
+export interface StorefrontLogo {
+  content_type: string;
+  size_bytes: number;
+  checksum_sha256: string;
+  uploaded_at: string;
 }
 
 export interface StorefrontInput {
@@ -73,12 +85,16 @@ interface StorefrontRow {
   created_at: string | Date;
   updated_at: string | Date;
   domains: string[] | null;
+  logo_content_type: string | null;
+  logo_sha256: string | null;
+  logo_size_bytes: number | null;
+  logo_uploaded_at: string | Date | null;
 }
 
 const selectStorefronts = (
   t: string,
 ) => sql`select s.id, s.code, s.name, s.theme, s.languages, s.currencies, s.status,
-    s.created_at, s.updated_at,
+    s.created_at, s.updated_at, s.logo_content_type, s.logo_sha256, s.logo_size_bytes, s.logo_uploaded_at,
     (select coalesce(array_agg(d.host order by d.host), '{}') from storefront_domains d
       where d.tenant_id = s.tenant_id and d.storefront_id = s.id) as domains
   from storefronts s where s.tenant_id = ${t}`;
@@ -91,6 +107,15 @@ function toStorefront(r: StorefrontRow): Storefront {
     name: r.name,
     domains: r.domains ?? [],
     theme: { logo_object_key: theme.logo_object_key ?? null, colors: theme.colors ?? {} },
+    logo:
+      r.logo_sha256 && r.logo_content_type && r.logo_uploaded_at
+        ? {
+            content_type: r.logo_content_type,
+            size_bytes: Number(r.logo_size_bytes),
+            checksum_sha256: r.logo_sha256,
+            uploaded_at: iso(r.logo_uploaded_at),
+          }
+        : null,
     languages: r.languages,
     currencies: r.currencies,
     status: r.status,
@@ -103,8 +128,21 @@ function toStorefront(r: StorefrontRow): Storefront {
 const pgArray = (items: string[]) =>
   sql`array(select jsonb_array_elements_text(${JSON.stringify(items)}::jsonb))`;
 
-function checkStorefrontFields(input: Partial<StorefrontInput>): { domains?: string[] } {
+function checkStorefrontFields(
+  input: Partial<StorefrontInput>,
+  currentLogoKey: string | null = null,
+): { domains?: string[] } {
   const errors: FieldError[] = [];
+  // The logo's key is the upload's (PUT …/logo), under the tenant's own prefix: a client cannot point
+  // a storefront at another object (another tenant's, say). Sending the current value back is fine.
+  const logoKey = input.theme?.logo_object_key;
+  if (logoKey !== undefined && logoKey !== currentLogoKey)
+    errors.push({
+      in: 'body',
+      pointer: '/theme/logo_object_key',
+      detail:
+        'is set by uploading the logo (PUT /api/v1/storefronts/{storefront_id}/logo) and removed by DELETE',
+    });
   const domains = input.domains?.map(normalizeHost);
   domains?.forEach((h, i) => {
     if (!isValidHost(h))
@@ -147,7 +185,7 @@ async function storefrontRow(ctx: Ctx, id: string): Promise<StorefrontRow> {
  * may change those storefronts only — another one is a 404 (as for a read), a tenant-wide object
  * (a new storefront, a rule for a group or an account) a 403.
  */
-function assertStorefrontWritable(ctx: Ctx, permission: string, storefrontId: string | null): void {
+export function assertStorefrontWritable(ctx: Ctx, permission: string, storefrontId: string | null): void {
   const writable = scopeFilter(ctx.actor, permission, 'storefront');
   if (!writable) return;
   if (storefrontId === null)
@@ -252,7 +290,7 @@ export async function updateStorefront(
 ): Promise<Storefront> {
   const current = await getStorefront(ctx, id);
   assertStorefrontWritable(ctx, 'storefronts.storefront.write', id);
-  const { domains } = checkStorefrontFields(patch);
+  const { domains } = checkStorefrontFields(patch, current.theme.logo_object_key);
   if (patch.code !== undefined && patch.code !== current.code)
     await assertCodeFree(ctx, 'storefronts', patch.code, id);
   const theme = patch.theme !== undefined ? themeOf(patch.theme, current.theme) : current.theme;
@@ -440,13 +478,24 @@ export async function listCustomerGroups(
 export interface GroupMember {
   group_id: string;
   account_id: string;
+  /**
+   * The account's trading name, so that a list of members reads without one request per row; null
+   * for a caller who may not read that account (group rights alone do not reveal customers' names).
+   */
+  account_name: string | null;
   added_at: string;
+}
+
+function readableAccountName(ctx: Ctx, accountId: string, name: string): string | null {
+  if (!hasPermission(ctx.actor, 'accounts.account.read')) return null;
+  const scope = scopeFilter(ctx.actor, 'accounts.account.read', 'account');
+  return !scope || scope.includes(accountId) ? name : null;
 }
 
 /** Puts an account in a group (idempotent: already a member answers the same). */
 export async function addGroupMember(ctx: Ctx, groupId: string, accountId: string): Promise<GroupMember> {
   await getCustomerGroup(ctx, groupId);
-  await getAccount(ctx, accountId);
+  const account = await getAccount(ctx, accountId);
   const inserted = rows<{ created_at: string | Date }>(
     await ctx.tx.execute(sql`insert into customer_group_members (tenant_id, group_id, account_id)
       values (${ctx.tenantId}, ${groupId}, ${accountId}) on conflict do nothing returning created_at`),
@@ -468,7 +517,12 @@ export async function addGroupMember(ctx: Ctx, groupId: string, accountId: strin
       account_id: accountId,
       change: 'added',
     });
-  return { group_id: groupId, account_id: accountId, added_at: iso(row!.created_at) };
+  return {
+    group_id: groupId,
+    account_id: accountId,
+    account_name: readableAccountName(ctx, accountId, account.name),
+    added_at: iso(row!.created_at),
+  };
 }
 
 export async function removeGroupMember(ctx: Ctx, groupId: string, accountId: string): Promise<void> {
@@ -493,16 +547,22 @@ export async function removeGroupMember(ctx: Ctx, groupId: string, accountId: st
 export async function listGroupMembers(ctx: Ctx, groupId: string, f: { limit: number; cursor?: string }) {
   const after = decodeCursor(f.cursor);
   await getCustomerGroup(ctx, groupId);
-  const fetched = rows<{ account_id: string; created_at: string | Date }>(
-    await ctx.tx.execute(sql`select account_id, created_at from customer_group_members
-      where tenant_id = ${ctx.tenantId} and group_id = ${groupId} ${after ? sql`and account_id > ${String(after[0])}` : sql``}
-      order by account_id limit ${f.limit + 1}`),
+  const fetched = rows<{ account_id: string; account_name: string; created_at: string | Date }>(
+    await ctx.tx.execute(sql`select m.account_id, a.name as account_name, m.created_at from customer_group_members m
+      join accounts a on a.tenant_id = m.tenant_id and a.id = m.account_id
+      where m.tenant_id = ${ctx.tenantId} and m.group_id = ${groupId} ${after ? sql`and m.account_id > ${String(after[0])}` : sql``}
+      order by m.account_id limit ${f.limit + 1}`),
   );
   return toPage(
     fetched,
     f.limit,
     (r) => [r.account_id],
-    (r): GroupMember => ({ group_id: groupId, account_id: r.account_id, added_at: iso(r.created_at) }),
+    (r): GroupMember => ({
+      group_id: groupId,
+      account_id: r.account_id,
+      account_name: readableAccountName(ctx, r.account_id, r.account_name),
+      added_at: iso(r.created_at),
+    }),
   );
 }
 
@@ -728,13 +788,22 @@ export async function deleteVisibilityRule(ctx: Ctx, id: string): Promise<void> 
 
 export async function listVisibilityRules(
   ctx: Ctx,
-  f: { limit: number; cursor?: string; subject_type?: SubjectType; subject_id?: string },
+  f: {
+    limit: number;
+    cursor?: string;
+    subject_type?: SubjectType;
+    subject_id?: string;
+    target_type?: TargetType;
+    target_id?: string;
+  },
 ) {
   const after = decodeCursor(f.cursor);
   const where: SQL[] = [sql`tenant_id = ${ctx.tenantId}`];
   if (after) where.push(sql`id > ${String(after[0])}`);
   if (f.subject_type) where.push(sql`subject_kind = ${f.subject_type}`);
   if (f.subject_id) where.push(sql`coalesce(storefront_id, group_id, account_id) = ${f.subject_id}`);
+  if (f.target_type) where.push(sql`target_kind = ${f.target_type}`);
+  if (f.target_id) where.push(sql`coalesce(category_id, product_id) = ${f.target_id}`);
   const readable = scopeFilter(ctx.actor, 'storefronts.visibility.read', 'storefront');
   if (readable)
     where.push(
@@ -770,7 +839,9 @@ export function viewerOf(ctx: Ctx): Promise<Viewer | null> {
   // Once per unit of work: a priced buyer search asks for the currency, then the prices (boundToViewer).
   let viewer = viewers.get(ctx);
   if (!viewer) {
-    viewer = lookUpViewer(ctx);
+    const anonymous = ctx.actor.type === 'system' && ctx.actor.id === 'anonymous';
+    const key = `storefronts:viewer:${anonymous ? '' : (ctx.actor.userId ?? '-')}:${boundStorefront.get(ctx) ?? ''}:${ctx.host ?? ''}`;
+    viewer = cachedRead(ctx, key, () => lookUpViewer(ctx));
     viewers.set(ctx, viewer);
   }
   return viewer;
@@ -816,15 +887,37 @@ export async function storefrontIdOfHost(ctx: Ctx): Promise<string | null> {
  * product reads all apply exactly the same rules.
  */
 export async function visibilityCondition(ctx: Ctx, unrestricted: SQL): Promise<SQL> {
-  const bound = boundStorefront.get(ctx) ?? null;
+  const plan = await visibilityPlan(ctx);
+  return plan ? conditionOfPlan(plan) : unrestricted;
+}
+
+/**
+ * For a read-only request (`ctx.readOnly`), from the read cache (platform/cache),
+ * keyed by the viewer (user or anonymous) and the storefront (bound or by host); the cache is
+ * dropped at every committed change of a table the plan is read from (migration 0019).
+ */
+export async function visibilityPlan(ctx: Ctx): Promise<VisibilityPlan | null> {
   const anonymous = ctx.actor.type === 'system' && ctx.actor.id === 'anonymous';
-  if (!anonymous && !ctx.actor.userId) return unrestricted;
+  if (!anonymous && !ctx.actor.userId) return null;
   // Staff see everything: authentication read the user's kind at this request (no statement here).
   const known = ctx.actor.userKind;
-  if (!anonymous && known?.kind === 'staff' && known.userId === ctx.actor.userId) return unrestricted;
-  const t = ctx.tenantId;
-  // The storefront bound by the caller, else the one whose domain the request came on (as viewerOf).
+  if (!anonymous && known?.kind === 'staff' && known.userId === ctx.actor.userId) return null;
+  const bound = boundStorefront.get(ctx) ?? null;
   const host = !bound && ctx.host && isValidHost(normalizeHost(ctx.host)) ? normalizeHost(ctx.host) : null;
+  return cachedRead(
+    ctx,
+    `storefronts:visibility:${anonymous ? '' : ctx.actor.userId}:${bound ?? ''}:${host ?? ''}`,
+    () => lookUpVisibilityPlan(ctx, anonymous, bound, host),
+  );
+}
+
+async function lookUpVisibilityPlan(
+  ctx: Ctx,
+  anonymous: boolean,
+  bound: string | null,
+  host: string | null,
+): Promise<VisibilityPlan | null> {
+  const t = ctx.tenantId;
   // One statement per request (this runs for every buyer's search and product read): the buyer's
   // account and groups (as viewerOf), the rules whose subject is the viewer, and the depth of each
   // rule's category (its number of ancestors).
@@ -862,23 +955,27 @@ export async function visibilityCondition(ctx: Ctx, unrestricted: SQL): Promise<
                        '[]'::json) as rules`),
   );
   const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
-  if (!anonymous && found?.kind !== 'buyer') return unrestricted;
+  if (!anonymous && found?.kind !== 'buyer') return null;
   const accountId = anonymous ? null : (found?.account_id ?? null);
   const viewer: Viewer = {
     storefrontId: found?.storefront_id ?? null,
     accountId,
     groupIds: accountId ? json(found?.group_ids ?? []) : [],
   };
-  const base = sql`p.status <> 'draft'`;
   const ruleRows = json(found?.rules ?? []);
-  if (!ruleRows.length) return base;
+  if (!ruleRows.length) return { list: [] };
   const rules = ruleRows.map(toRule);
   const depth = new Map(
     ruleRows.filter((r) => r.category_id && r.depth !== null).map((r) => [r.category_id!, Number(r.depth)]),
   );
-  const list = effectiveList(decisionList(rules, viewer, (c) => depth.get(c)));
-  if (!list.length) return base;
-  const whens = list.map(({ rule }) => {
+  return { list: effectiveList(decisionList(rules, viewer, (c) => depth.get(c))) };
+}
+
+/** The plan as a condition on `p` (catalog_products): not a draft, and the first covering rule decides. */
+export function conditionOfPlan(plan: VisibilityPlan): SQL {
+  const base = sql`p.status <> 'draft'`;
+  if (!plan.list.length) return base;
+  const whens = plan.list.map(({ rule }) => {
     const allow = rule.effect === 'allow' ? sql`true` : sql`false`;
     const target = rule.target;
     if (target.kind === 'all') return sql`when true then ${allow}`;

@@ -21,6 +21,10 @@ export interface Config {
   trustProxy: boolean;
   /** Time allowed for in-flight requests to finish after SIGTERM before the process exits anyway. */
   shutdownGraceMs: number;
+  /** Read cache (platform/cache/read-cache.ts): at most this many entries per process; 0 turns it off. */
+  readCacheMaxEntries: number;
+  /** Read cache: an entry's longest life, in seconds (invalidation by notification is the rule). */
+  readCacheTtlS: number;
   /** Delay between readiness turning false and the listener closing, so load balancers stop routing. */
   shutdownDrainDelayMs: number;
   seedDemo: boolean;
@@ -305,6 +309,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    readCacheMaxEntries: int(env, 'READ_CACHE_MAX_ENTRIES', 5000, 0, 1_000_000),
+    readCacheTtlS: int(env, 'READ_CACHE_TTL_S', 300, 1, 86_400),
     shutdownDrainDelayMs: int(env, 'SHUTDOWN_DRAIN_DELAY_MS', 0, 0, 60_000),
     // Demo data on the embedded database by default; never on a server unless asked for.
     seedDemo: bool(env, 'SEED_DEMO', databaseUrl === null),

@@ -48,8 +48,23 @@ export interface Database {
    * parameters, and must not contain dollar-quoted text.
    */
   readInTransaction<T>(settings: ReadonlyArray<readonly [string, string]>, query: SQL): Promise<T[]>;
+  /**
+   * Listens to `channel` (PostgreSQL LISTEN/NOTIFY) on a connection of its own: `message` for each
+   * notification (its payload), `state` when listening starts (true) or the connection is lost
+   * (false: notifications may have been missed; it reconnects every second until stopped). Returns
+   * a function that stops listening.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+export interface ListenHandlers {
+  message(payload: string): void;
+  state(listening: boolean): void;
+  error?(err: Error): void;
+}
+
+const RELISTEN_MS = 1000;
 
 /** `text` with its `$n` parameters replaced by escaped literals (quoted strings left untouched). */
 export function inlineParameters(text: string, params: readonly unknown[]): string {
@@ -64,6 +79,71 @@ export function inlineParameters(text: string, params: readonly unknown[]): stri
       return pg.escapeLiteral(String(v));
     throw new Error(`inlineParameters: unsupported parameter type ${typeof v}`);
   });
+}
+
+/** node-postgres's own conversion of a parameter to the text it sends (untyped in @types/pg). */
+const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils.prepareValue;
+
+/** Statements longer than this (bulk upserts) are not inlined: they go after a `begin` of their own. */
+const INLINE_MAX_CHARS = 65_536;
+
+/**
+ * `text` with its parameters inlined as escaped literals, each first turned into the text
+ * node-postgres would send for it (`pg.utils.prepareValue`: arrays, dates, JSON, booleans), or null
+ * when that is not possible (binary data, dollar-quoted text, a very long statement).
+ */
+function inlineForSimpleQuery(text: string, values: readonly unknown[] | undefined): string | null {
+  if (text.includes('$$')) return null;
+  const prepared: unknown[] = [];
+  let size = text.length;
+  for (const v of values ?? []) {
+    const p = prepareValue(v);
+    if (p !== null && typeof p !== 'string') return null; // a Buffer (bytea) travels in binary
+    size += p === null ? 4 : p.length + 3;
+    if (size > INLINE_MAX_CHARS) return null;
+    prepared.push(p);
+  }
+  return inlineParameters(text, prepared);
+}
+
+type QueryArg = string | (pg.QueryConfig & { rowMode?: string; types?: unknown });
+
+/**
+ * A view of `client` whose first query carries `script` (`begin` and the transaction's settings):
+ * `begin; select set_config(…); <first statement>` as one simple-protocol message, its parameters
+ * inlined exactly as node-postgres would send them (untyped text). When the first statement cannot
+ * be inlined (binary parameters, a named prepared statement, a very long text), `script` goes on
+ * its own first. A failure anywhere in the message leaves the transaction aborted, as before: the
+ * caller rolls back when `begun()`.
+ */
+export function beginWithFirstStatement(
+  client: pg.PoolClient,
+  script: string,
+): { client: pg.PoolClient; begun: () => boolean } {
+  let pending: string | null = script;
+  const view = Object.create(client) as pg.PoolClient;
+  const query = async (config: QueryArg, values?: unknown[]) => {
+    if (pending === null) return client.query(config as never, values as never);
+    const head = pending;
+    pending = null;
+    const text = typeof config === 'string' ? config : config.text;
+    const named = typeof config !== 'string' && config.name;
+    const inlined = named
+      ? null
+      : inlineForSimpleQuery(text, values ?? (typeof config === 'string' ? [] : config.values));
+    if (inlined === null) {
+      await client.query(head);
+      return client.query(config as never, values as never);
+    }
+    const merged =
+      typeof config === 'string'
+        ? `${head}; ${inlined}`
+        : { ...config, text: `${head}; ${inlined}`, values: undefined };
+    const results = (await client.query(merged as never)) as unknown as pg.QueryResult[];
+    return results[results.length - 1]!;
+  };
+  (view as unknown as { query: typeof query }).query = query;
+  return { client: view, begun: () => pending === null };
 }
 
 /** `select set_config(…, true), …` of `settings`, every name and value an escaped literal. */
@@ -104,18 +184,28 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
       async transaction(settings, fn) {
         const client = await pool.connect();
         let broken: Error | undefined;
+        // `begin` and the settings travel with the transaction's first statement (one round trip).
+        const lazy = beginWithFirstStatement(
+          client,
+          settings.length ? `begin; ${setConfigScript(settings)}` : 'begin',
+        );
         try {
-          const session = new NodePgSession(client, internals.dialect, internals.schema, internals.options);
+          const session = new NodePgSession(
+            lazy.client,
+            internals.dialect,
+            internals.schema,
+            internals.options,
+          );
           const tx = new NodePgTransaction(internals.dialect, session, internals.schema) as unknown as Tx;
           try {
-            // Inside the try: a failed setting leaves an aborted transaction that must be rolled back.
-            await client.query(settings.length ? `begin; ${setConfigScript(settings)}` : 'begin');
             const result = await fn(tx);
-            await client.query('commit');
+            // A transaction that ran no statement never began: nothing to commit.
+            if (lazy.begun()) await client.query('commit');
             return result;
           } catch (err) {
             try {
-              await client.query('rollback');
+              // Inside the try: a failed setting leaves an aborted transaction that must be rolled back.
+              if (lazy.begun()) await client.query('rollback');
             } catch (e) {
               broken = e as Error; // the connection is unusable: the pool discards it
             }
@@ -161,6 +251,53 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
           client.release(broken);
         }
       },
+      async listen(channel, h) {
+        let stopped = false;
+        let current: pg.Client | null = null;
+        let timer: NodeJS.Timeout | undefined;
+        const retry = () => {
+          if (stopped) return;
+          timer = setTimeout(() => void connect(), RELISTEN_MS);
+          timer.unref();
+        };
+        const connect = async () => {
+          const c = new pg.Client({ connectionString: opts.url ?? undefined });
+          c.on('notification', (n) => {
+            if (n.channel === channel) h.message(n.payload ?? '*');
+          });
+          c.on('error', (err) => h.error?.(err));
+          c.on('end', () => {
+            if (current !== c) return;
+            current = null;
+            h.state(false);
+            retry();
+          });
+          try {
+            await c.connect();
+            await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+          } catch (err) {
+            h.error?.(err as Error);
+            await c.end().catch(() => {});
+            retry();
+            return;
+          }
+          if (stopped) {
+            await c.end().catch(() => {});
+            return;
+          }
+          current = c;
+          h.state(true);
+        };
+        await connect();
+        return async () => {
+          stopped = true;
+          clearTimeout(timer);
+          const c = current;
+          current = null;
+          h.state(false);
+          await c?.end().catch(() => {});
+        };
+      },
       close: () => pool.end(),
     };
   }
@@ -202,6 +339,14 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
         },
         query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
       }),
+    async listen(channel, h) {
+      const unlisten = await client.listen(channel, (payload) => h.message(payload));
+      h.state(true);
+      return async () => {
+        h.state(false);
+        await unlisten().catch(() => {});
+      };
+    },
     close: () => client.close(),
   };
 }

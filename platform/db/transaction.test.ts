@@ -51,10 +51,48 @@ describe.each(DRIVERS)('scoped transactions on %s', (driver) => {
 
   it('a failed statement or setting is rolled back and the connection stays usable', async () => {
     await expect(readAsSystem(t.db, sql`select 1/0`)).rejects.toThrow();
-    await expect(t.db.transaction([['role', 'no_such_role']], async () => 1)).rejects.toThrow();
+    // The settings travel with the first statement: a bad one fails there (and a transaction that
+    // runs no statement never begins).
+    await expect(
+      t.db.transaction([['role', 'no_such_role']], async (tx) => tx.execute(sql`select 1`)),
+    ).rejects.toThrow();
+    await expect(
+      t.db.transaction([['app.tenant_id', 'ten_x']], async (tx) => {
+        await tx.execute(sql`select 1`);
+        await tx.execute(sql`select 1/0`);
+      }),
+    ).rejects.toThrow();
     for (let i = 0; i < 12; i++) {
       const [r] = await readAsSystem<{ one: number }>(t.db, sql`select 1 as one`);
       expect(Number(r?.one)).toBe(1);
     }
+  });
+
+  it('the first statement of a transaction sees its parameters exactly as sent separately', async () => {
+    const probe = (tx: Parameters<Parameters<typeof t.db.transaction>[1]>[0]) =>
+      tx.execute(sql`select ${`it's \\ $1`}::text as s, ${12.5}::numeric as n, ${true}::boolean as b,
+        ${JSON.stringify({ a: [1, 'é'] })}::jsonb as j, ${'{x,"y z"}'}::text[] as arr,
+        ${Buffer.from([0, 1, 255])}::bytea as bin, ${null}::text as nothing,
+        current_setting('app.tenant_id') as tenant`);
+    const scope: [string, string][] = [['app.tenant_id', 'ten_first']];
+    // Inlined with `begin` (no binary parameter) and sent on its own (bytea): same rows.
+    const withBinary = rows(await t.db.transaction(scope, probe));
+    const textual = rows(
+      await t.db.transaction(scope, async (tx) =>
+        tx.execute(sql`select ${`it's \\ $1`}::text as s, ${12.5}::numeric as n, ${true}::boolean as b,
+        ${JSON.stringify({ a: [1, 'é'] })}::jsonb as j, ${'{x,"y z"}'}::text[] as arr,
+        '\\x0001ff'::bytea as bin, ${null}::text as nothing,
+        current_setting('app.tenant_id') as tenant`),
+      ),
+    );
+    expect(textual).toEqual(withBinary);
+    expect(withBinary[0]).toMatchObject({ s: `it's \\ $1`, b: true, tenant: 'ten_first', nothing: null });
+    // Writes: the first statement's rows and row count come back as without the merge.
+    const inserted = await t.db.transaction(scope, async (tx) => {
+      await tx.execute(sql`create temporary table first_stmt (v text) on commit drop`);
+      const r = await tx.execute(sql`insert into first_stmt values (${'a'}), (${'b'}) returning v`);
+      return rows<{ v: string }>(r).map((x) => x.v);
+    });
+    expect(inserted).toEqual(['a', 'b']);
   });
 });

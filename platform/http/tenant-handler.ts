@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { audit, auditedIn, resourceOf } from '../audit/record.ts';
+import { readCacheOf } from '../cache/read-cache.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import type { Ctx } from '../context.ts';
 import { type Database, rows } from '../db/database.ts';
@@ -105,6 +106,7 @@ export async function inTenant<T>(
         tx,
         db,
         afterCommit,
+        readOnly: req.method === 'GET' || req.method === 'HEAD',
       };
       const result = await fn(ctx);
       // Every write (and every audited read) leaves an event in this same transaction. Services
@@ -123,7 +125,11 @@ export async function inTenant<T>(
     });
 
   try {
-    return await run();
+    const result = await run();
+    // Read your own writes: this process drops the tenant's cached reads before answering; the
+    // database's notification (platform/cache/read-cache.ts) reaches every process a moment later.
+    if (req.method !== 'GET' && req.method !== 'HEAD') readCacheOf(db)?.invalidate(tenantId);
+    return result;
   } catch (err) {
     // Two requests with the same key at once: the second waited on the first's key row, then
     // collided with it; its own change rolled back. Answer with the first one's stored response.

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { TenantReadCache } from './read-cache.ts';
+
+const live = (opts: { maxEntries?: number; ttlMs?: number; now?: () => number } = {}) => {
+  const c = new TenantReadCache({
+    maxEntries: opts.maxEntries ?? 100,
+    ttlMs: opts.ttlMs ?? 60_000,
+    now: opts.now,
+  });
+  c.setLive(true);
+  return c;
+};
+
+describe('the read cache (rules)', () => {
+  it('answers what was stored for a tenant, and nothing for another tenant', () => {
+    const c = live();
+    c.store(c.stamp('ten_a'), 'product:1', { name: 'Perceuse' });
+    expect(c.get('ten_a', 'product:1')).toEqual({ name: 'Perceuse' });
+    expect(c.get('ten_b', 'product:1')).toBeUndefined();
+  });
+
+  it("a change notified for a tenant drops that tenant's entries only", () => {
+    const c = live();
+    c.store(c.stamp('ten_a'), 'k', 1);
+    c.store(c.stamp('ten_b'), 'k', 2);
+    c.invalidate('ten_a');
+    expect(c.get('ten_a', 'k')).toBeUndefined();
+    expect(c.get('ten_b', 'k')).toBe(2);
+    c.invalidate('*');
+    expect(c.get('ten_b', 'k')).toBeUndefined();
+  });
+
+  it('a result read before a change is not stored after the change was notified', () => {
+    const c = live();
+    const before = c.stamp('ten_a'); // the reader starts…
+    c.invalidate('ten_a'); // …a change commits and is notified meanwhile…
+    c.store(before, 'k', 'stale'); // …the reader's (possibly older) result is refused.
+    expect(c.get('ten_a', 'k')).toBeUndefined();
+    c.store(c.stamp('ten_a'), 'k', 'fresh');
+    expect(c.get('ten_a', 'k')).toBe('fresh');
+  });
+
+  it('is off while the notifications are not listened to, and forgets everything when they stop or resume', () => {
+    const c = live();
+    c.store(c.stamp('ten_a'), 'k', 1);
+    const during = c.stamp('ten_a');
+    c.setLive(false);
+    expect(c.stamp('ten_a')).toBeNull();
+    expect(c.get('ten_a', 'k')).toBeUndefined();
+    c.store(during, 'k', 2);
+    c.setLive(true);
+    expect(c.get('ten_a', 'k')).toBeUndefined();
+    c.store(during, 'k', 3); // a stamp from before the reconnection is worthless
+    expect(c.get('ten_a', 'k')).toBeUndefined();
+  });
+
+  it('keeps at most maxEntries, dropping the least recently used; entries expire', () => {
+    let now = 0;
+    const c = live({ maxEntries: 2, ttlMs: 1000, now: () => now });
+    c.store(c.stamp('t'), 'a', 1);
+    c.store(c.stamp('t'), 'b', 2);
+    expect(c.get('t', 'a')).toBe(1); // a is now the most recent
+    c.store(c.stamp('t'), 'c', 3);
+    expect(c.get('t', 'b')).toBeUndefined();
+    expect(c.get('t', 'a')).toBe(1);
+    expect(c.size).toBe(2);
+    now = 1000;
+    expect(c.get('t', 'a')).toBeUndefined();
+  });
+});

@@ -1,0 +1,174 @@
+import type { Ctx } from '../context.ts';
+import type { Database } from '../db/database.ts';
+
+/**
+ * A per-process cache of read results (the product page, a buyer's visibility rules), kept exact by
+ * the database itself: triggers on every table such a result is read from call
+ * `pg_notify('comptoir_read_cache', <tenant ID>)` (migration 0019); the notification is delivered
+ * when the writing transaction commits, to every server process listening on the channel, and
+ * drops that tenant's entries. While the listening connection is down (or before it is up) the
+ * cache is off: nothing is read from it or stored in it, and it is emptied when the connection
+ * comes back, since notifications may have been missed in between.
+ *
+ * Races: a reader takes a `Stamp` before its own transaction starts and stores its result only if
+ * no notification for that tenant arrived since — so a result read from a snapshot older than a
+ * committed change is never stored after that change's notification. Between a commit and the
+ * delivery of its notification (milliseconds), a cached read answers as a request made just before
+ * the commit would have. Entries also expire after `ttlMs` (a bound, not the mechanism).
+ *
+ * Only reads outside any write may use it: a service that wrote in its transaction must read its own
+ * writes from the database (the notification comes only at commit).
+ */
+export interface ReadCache {
+  /** Taken before reading: `store` keeps the result only if the tenant did not change since. */
+  stamp(tenantId: string): Stamp | null;
+  get<T>(tenantId: string, key: string): T | undefined;
+  store<T>(stamp: Stamp | null, key: string, value: T): void;
+  /** Drops a tenant's entries ('*': every tenant's). */
+  invalidate(tenantId: string): void;
+  readonly size: number;
+  readonly live: boolean;
+}
+
+export interface Stamp {
+  readonly tenantId: string;
+  readonly generation: number;
+  readonly epoch: number;
+}
+
+interface Entry {
+  value: unknown;
+  generation: number;
+  epoch: number;
+  expires: number;
+}
+
+export const READ_CACHE_CHANNEL = 'comptoir_read_cache';
+
+export class TenantReadCache implements ReadCache {
+  /** Bumped when everything is dropped (a lost connection, '*'). */
+  private epoch = 0;
+  private readonly generations = new Map<string, number>();
+  /** Insertion order = least recently used first. */
+  private readonly entries = new Map<string, Entry>();
+  live = false;
+
+  constructor(
+    private readonly opts: { maxEntries: number; ttlMs: number; now?: () => number } = {
+      maxEntries: 5000,
+      ttlMs: 300_000,
+    },
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  stamp(tenantId: string): Stamp | null {
+    if (!this.live) return null;
+    return { tenantId, generation: this.generations.get(tenantId) ?? 0, epoch: this.epoch };
+  }
+
+  get<T>(tenantId: string, key: string): T | undefined {
+    if (!this.live) return undefined;
+    const k = `${tenantId}\u0000${key}`;
+    const e = this.entries.get(k);
+    if (!e) return undefined;
+    if (
+      e.epoch !== this.epoch ||
+      e.generation !== (this.generations.get(tenantId) ?? 0) ||
+      e.expires <= this.now()
+    ) {
+      this.entries.delete(k);
+      return undefined;
+    }
+    // Most recently used last.
+    this.entries.delete(k);
+    this.entries.set(k, e);
+    return e.value as T;
+  }
+
+  store<T>(stamp: Stamp | null, key: string, value: T): void {
+    if (!stamp || !this.live) return;
+    if (stamp.epoch !== this.epoch || stamp.generation !== (this.generations.get(stamp.tenantId) ?? 0))
+      return;
+    const k = `${stamp.tenantId}\u0000${key}`;
+    this.entries.delete(k);
+    this.entries.set(k, {
+      value,
+      generation: stamp.generation,
+      epoch: stamp.epoch,
+      expires: this.now() + this.opts.ttlMs,
+    });
+    while (this.entries.size > this.opts.maxEntries) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  invalidate(tenantId: string): void {
+    if (tenantId === '*' || tenantId === '') {
+      this.epoch++;
+      this.entries.clear();
+      return;
+    }
+    this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
+  }
+
+  /** The listening connection is up (true) or lost (false): either way, forget everything. */
+  setLive(live: boolean): void {
+    this.invalidate('*');
+    this.live = live;
+  }
+}
+
+const caches = new WeakMap<Database, TenantReadCache>();
+
+/** The read cache of this database, or null while it is off (no listener: every read goes to the database). */
+export function readCacheOf(db: Database): ReadCache | null {
+  const c = caches.get(db);
+  return c?.live ? c : null;
+}
+
+/**
+ * Starts listening for invalidations on `db` and attaches its read cache. Returns a function that
+ * stops listening (the cache is then off).
+ */
+export async function startReadCache(
+  db: Database,
+  opts: { maxEntries: number; ttlMs: number; onError?: (err: Error) => void },
+): Promise<() => Promise<void>> {
+  const cache = new TenantReadCache({ maxEntries: opts.maxEntries, ttlMs: opts.ttlMs });
+  caches.set(db, cache);
+  const stop = await db.listen(READ_CACHE_CHANNEL, {
+    message: (payload) => cache.invalidate(payload),
+    state: (up) => cache.setLive(up),
+    ...(opts.onError ? { error: opts.onError } : {}),
+  });
+  return async () => {
+    cache.setLive(false);
+    caches.delete(db);
+    await stop();
+  };
+}
+
+/**
+ * `load()`'s result, from the read cache when `ctx` is a read-only request (`ctx.readOnly`) and the
+ * cache is on, else from the database. `key` must say everything the result depends on besides the
+ * tenant, and every table `load` reads must notify (migration 0019). The cached value is shared by
+ * every later reader: never mutate it.
+ */
+export async function cachedRead<T>(ctx: Ctx, key: string, load: () => Promise<T>): Promise<T> {
+  const cache = ctx.readOnly ? readCacheOf(ctx.db) : null;
+  if (!cache) return load();
+  const hit = cache.get<{ value: T }>(ctx.tenantId, key);
+  if (hit) return hit.value;
+  const stamp = cache.stamp(ctx.tenantId);
+  const value = await load();
+  cache.store(stamp, key, { value });
+  return value;
+}
