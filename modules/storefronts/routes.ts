@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Database } from '../../platform/db/database.ts';
 import { Page, PageQuery } from '../../platform/http/pagination.ts';
 import { notFound } from '../../platform/http/problems.ts';
 import { Nullable } from '../../platform/http/schemas.ts';
 import { inTenant } from '../../platform/http/tenant-handler.ts';
 import { IdSchema } from '../../platform/ids.ts';
+import type { ModuleDeps } from '../../platform/module.ts';
 import { resolveTenantByHost } from '../../platform/tenancy/service.ts';
+import { publicLogoUrl, removeLogoObject } from './logo.ts';
+import { storefrontLogoRoutes } from './logo-routes.ts';
 import {
   addGroupMember,
   createCustomerGroup,
@@ -54,8 +56,9 @@ const ThemeSchema = Type.Object(
     logo_object_key: Nullable(
       Type.String({
         pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,511}$',
-        description: 'Key of the logo in the object store',
-        examples: ['storefronts/pro-distrib/logo.svg'],
+        description:
+          'Key of the logo in the object store, set by `PUT /api/v1/storefronts/{storefront_id}/logo` (a create or update may only send back the current value)',
+        examples: ['tenants/ten_01jd5q6m3xf0k8y2v7r9t4w1zc/storefronts/sf_01jd5q6m3xf0k8y2v7r9t4w1zc/logo'],
       }),
     ),
     colors: Type.Record(Type.String({ pattern: '^[a-z][a-z_]{0,31}$' }), Color, {
@@ -75,6 +78,17 @@ const StorefrontSchema = Type.Object(
     name: Type.String(),
     domains: Type.Array(Type.String()),
     theme: ThemeSchema,
+    logo: Nullable(
+      Type.Object(
+        {
+          content_type: Type.String({ examples: ['image/svg+xml'] }),
+          size_bytes: Type.Integer(),
+          checksum_sha256: Type.String({ description: 'Also the `ETag` of the logo’s download' }),
+          uploaded_at: Type.String({ format: 'date-time' }),
+        },
+        { description: 'The uploaded logo (`GET …/logo` downloads it); null: none, the shop shows its name' },
+      ),
+    ),
     languages: Type.Array(Type.String(), { description: 'The first is the default' }),
     currencies: Type.Array(Type.String(), { description: 'The first is the default' }),
     status: Status,
@@ -114,7 +128,17 @@ const PublicStorefrontSchema = Type.Object(
   {
     id: IdSchema('sf'),
     name: Type.String(),
-    theme: ThemeSchema,
+    theme: Type.Object({
+      logo_object_key: ThemeSchema.properties.logo_object_key,
+      colors: ThemeSchema.properties.colors,
+      logo_url: Nullable(
+        Type.String({
+          description:
+            'Where the web app loads the logo from (`GET /api/v1/public/storefront/logo`, versioned); null: no logo, show the name',
+          examples: ['/api/v1/public/storefront/logo?v=3f2a9c0d1e4b5a6f'],
+        }),
+      ),
+    }),
     languages: Type.Array(Type.String()),
     currencies: Type.Array(Type.String()),
     default_language: Type.String(),
@@ -151,6 +175,11 @@ const MemberSchema = Type.Object(
   {
     group_id: IdSchema('cgrp'),
     account_id: IdSchema('acct'),
+    account_name: Nullable(
+      Type.String({
+        description: "The account's trading name; null when the caller may not read that account",
+      }),
+    ),
     added_at: Type.String({ format: 'date-time' }),
   },
   { $id: 'CustomerGroupMember', title: 'Member of a customer group' },
@@ -207,7 +236,8 @@ const P = {
   rule: Type.Object({ rule_id: IdSchema('vis') }),
 };
 
-export function storefrontRoutes({ db }: { db: Database }): FastifyPluginAsyncTypebox {
+export function storefrontRoutes(deps: ModuleDeps): FastifyPluginAsyncTypebox {
+  const { db, objects } = deps;
   return async (app) => {
     for (const s of [StorefrontSchema, PublicStorefrontSchema, GroupSchema, MemberSchema, RuleSchema])
       app.addSchema(s);
@@ -299,11 +329,16 @@ export function storefrontRoutes({ db }: { db: Database }): FastifyPluginAsyncTy
           response: { 200: Deleted },
         },
       },
-      async (req, reply) =>
-        inTenant(db, req, reply, async (ctx) => {
+      async (req, reply) => {
+        let tenantId = '';
+        await inTenant(db, req, reply, async (ctx) => {
+          tenantId = ctx.tenantId;
           await deleteStorefront(ctx, req.params.storefront_id);
-          return { id: req.params.storefront_id, deleted: true as const };
-        }),
+        });
+        // Its logo goes with it, once the deletion is committed.
+        await removeLogoObject(objects, tenantId, req.params.storefront_id);
+        return { id: req.params.storefront_id, deleted: true as const };
+      },
     );
     app.get(
       '/api/v1/public/storefront',
@@ -333,7 +368,7 @@ export function storefrontRoutes({ db }: { db: Database }): FastifyPluginAsyncTy
             return {
               id: s.id,
               name: s.name,
-              theme: s.theme,
+              theme: { ...s.theme, logo_url: publicLogoUrl(s) },
               languages: s.languages,
               currencies: s.currencies,
               default_language: s.languages[0]!,
@@ -344,6 +379,9 @@ export function storefrontRoutes({ db }: { db: Database }): FastifyPluginAsyncTy
         );
       },
     );
+
+    // Logos (a context of its own: binary bodies)
+    await app.register(storefrontLogoRoutes(deps));
 
     // Customer groups
     app.post(
@@ -528,6 +566,10 @@ export function storefrontRoutes({ db }: { db: Database }): FastifyPluginAsyncTy
               ...PageQuery,
               subject_type: Type.Optional(SubjectType),
               subject_id: Type.Optional(AnyId('Rules of this subject', 'cgrp_01jd5q6m3xf0k8y2v7r9t4w1zc')),
+              target_type: Type.Optional(TargetType),
+              target_id: Type.Optional(
+                AnyId('Rules on this category or product', 'cat_01jd5q6m3xf0k8y2v7r9t4w1zc'),
+              ),
             },
             { additionalProperties: false },
           ),

@@ -1,4 +1,4 @@
-import { boolean, jsonb, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
+import { boolean, integer, jsonb, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
 import { ts } from '../../platform/db/columns.ts';
 
 /**
@@ -22,6 +22,13 @@ export const storefronts = pgTable(
     /** Currencies it sells in; the first is its default. */
     currencies: text('currencies').array().notNull(),
     status: text('status', { enum: ['active', 'inactive'] }).notNull(),
+    /** The uploaded logo (migration 0018; all four null: no logo): its type, SHA-256 (the ETag), size. */
+    logoContentType: text('logo_content_type', {
+      enum: ['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml'],
+    }),
+    logoSha256: text('logo_sha256'),
+    logoSizeBytes: integer('logo_size_bytes'),
+    logoUploadedAt: ts('logo_uploaded_at'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },

@@ -53,7 +53,7 @@ describe.each(DRIVERS)('storefronts, customer groups and visibility, on %s', (dr
         code: 'pro-distrib',
         name: 'Pro Distrib',
         domains: [host.toUpperCase()],
-        theme: { logo_object_key: 'storefronts/pro-distrib/logo.svg', colors: { primary: '#0b5fff' } },
+        theme: { colors: { primary: '#0b5fff' } },
         languages: ['fr', 'en'],
         currencies: ['EUR'],
       });
@@ -65,7 +65,7 @@ describe.each(DRIVERS)('storefronts, customer groups and visibility, on %s', (dr
       expect(pub.body).toEqual({
         id: res.body.id,
         name: 'Pro Distrib',
-        theme: { logo_object_key: 'storefronts/pro-distrib/logo.svg', colors: { primary: '#0b5fff' } },
+        theme: { logo_object_key: null, colors: { primary: '#0b5fff' }, logo_url: null },
         languages: ['fr', 'en'],
         currencies: ['EUR'],
         default_language: 'fr',

@@ -4,6 +4,8 @@ import type { TestApp, TestTenant } from '../../test/harness.ts';
 export interface StorefrontFixtures {
   storefrontId: string;
   doomedStorefrontId: string;
+  /** A storefront with an uploaded logo (the walk removes it). */
+  logoStorefrontId: string;
   groupId: string;
   doomedGroupId: string;
   /** A group `accountId` is already in (the walk takes it out). */
@@ -16,7 +18,14 @@ export interface StorefrontFixtures {
 interface Call {
   params?: Record<string, string>;
   body?: unknown;
+  /** A binary body (logo upload) and its Content-Type. */
+  raw?: { body: Buffer; contentType: string };
 }
+
+/** A small SVG logo, as a storefront's logo upload takes it. */
+export const FIXTURE_LOGO = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" fill="#0b5fff"/></svg>',
+);
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -28,6 +37,14 @@ export async function prepareStorefrontFixtures(t: TestApp, tenant: TestTenant):
   };
   const storefrontId = await post('/api/v1/storefronts', { code: `sf-${unique()}`, name: 'Boutique pro' });
   const doomedStorefrontId = await post('/api/v1/storefronts', { code: `sf-${unique()}`, name: 'À fermer' });
+  const logoStorefrontId = await post('/api/v1/storefronts', { code: `sf-${unique()}`, name: 'Avec logo' });
+  const logo = await t.api('PUT', `/api/v1/storefronts/${logoStorefrontId}/logo`, {
+    token: tenant.token,
+    // fetch sends a Buffer as it is (the helper's type says string).
+    rawBody: FIXTURE_LOGO as unknown as string,
+    headers: { 'content-type': 'image/svg+xml' },
+  });
+  if (logo.status !== 200) throw new Error(`logo: ${JSON.stringify(logo.body)}`);
   const groupId = await post('/api/v1/customer-groups', { code: `grp-${unique()}`, name: 'Revendeurs' });
   const doomedGroupId = await post('/api/v1/customer-groups', {
     code: `grp-${unique()}`,
@@ -47,6 +64,7 @@ export async function prepareStorefrontFixtures(t: TestApp, tenant: TestTenant):
   return {
     storefrontId,
     doomedStorefrontId,
+    logoStorefrontId,
     groupId,
     doomedGroupId,
     memberGroupId,
@@ -68,6 +86,11 @@ export function storefrontAuditFixtures<S>(of: (s: S) => StorefrontFixtures): Re
       body: { theme: { colors: { primary: '#0b5fff' } } },
     })),
     deleteStorefront: f((c) => ({ params: { storefront_id: c.doomedStorefrontId } })),
+    uploadStorefrontLogo: f((c) => ({
+      params: { storefront_id: c.storefrontId },
+      raw: { body: FIXTURE_LOGO, contentType: 'image/svg+xml' },
+    })),
+    deleteStorefrontLogo: f((c) => ({ params: { storefront_id: c.logoStorefrontId } })),
     createCustomerGroup: f(() => ({ body: { code: `grp-${unique()}`, name: 'Distributeurs' } })),
     updateCustomerGroup: f((c) => ({
       params: { group_id: c.groupId },
