@@ -10,12 +10,13 @@ async function main(): Promise<void> {
   // Key files are configuration too: a bad one stops the start before the database is touched.
   const auditKeys = loadAuditKeys(config);
   // The application is loaded only once the configuration is known good: a bad value fails in a blink.
-  const [{ buildApp }, { migrateConfigured, openConfiguredDatabase }, seed, web] = await Promise.all([
-    import('./app.ts'),
-    import('./bootstrap.ts'),
-    import('./seed.ts'),
-    import('./web-build.ts'),
-  ]);
+  const [{ buildApp, mediaStore }, { migrateConfigured, openConfiguredDatabase }, seed, web] =
+    await Promise.all([
+      import('./app.ts'),
+      import('./bootstrap.ts'),
+      import('./seed.ts'),
+      import('./web-build.ts'),
+    ]);
   // The web app is built (when its sources changed) while the database migrates and seeds; a
   // production deployment ships web/dist built beforehand (docs/web.md).
   const production = config.nodeEnv === 'production';
@@ -23,7 +24,12 @@ async function main(): Promise<void> {
   const { demoCredentialsPath, isEmpty, readDemoCredentials, seedDemo } = seed;
   const db = await openConfiguredDatabase(config);
   const applied = await migrateConfigured(config, db);
-  if (config.seedDemo && (await isEmpty(db))) await seedDemo(db, config.dataDir);
+  if (config.seedDemo && (await isEmpty(db))) {
+    // The demo storefronts' logos go to the media store the app serves them from.
+    const objects = mediaStore(config);
+    await seedDemo(db, config.dataDir, objects);
+    objects.close?.();
+  }
   // Whatever build is in web/dist is served, even when web/ changed while it was being built.
   const outcome = await webBuild;
   const { serve: serveWeb, message: webMessage } = web.webServingDecision({

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { frenchVatNumber, luhnValid } from '../modules/accounts/rules.ts';
 import { createAccount, listAccounts, updateAccount } from '../modules/accounts/service.ts';
 import { seedDemoCatalog } from '../modules/catalog/demo.ts';
+import { seedDemoInventory } from '../modules/inventory/demo.ts';
 import { seedDemoCommerce } from '../modules/pricing/demo.ts';
 import { assignRole } from '../platform/access/service.ts';
 import { auditAttempt } from '../platform/audit/record.ts';
@@ -12,6 +13,7 @@ import { runAsTenant, systemActor } from '../platform/context.ts';
 import { type Database, rows } from '../platform/db/database.ts';
 import { inSystemTransaction } from '../platform/db/scope.ts';
 import { attachBuyerToAccount, createApiToken, createUser } from '../platform/identity/users.ts';
+import { FileObjectStore, type ObjectStore } from '../platform/storage/object-store.ts';
 import { createTenant } from '../platform/tenancy/service.ts';
 
 export interface DemoLogin {
@@ -104,7 +106,12 @@ const CUSTOMERS = [
  * acme.localhost) and a second tenant "Bricoles & Cie" (bricoles.localhost) so that isolation can be
  * seen. Writes the generated credentials to DATA_DIR/demo-credentials.json (mode 600).
  */
-export async function seedDemo(db: Database, dataDir: string): Promise<DemoCredentials> {
+export async function seedDemo(
+  db: Database,
+  dataDir: string,
+  /** Where the storefronts' logos go: the media store (npm start passes the configured one). */
+  objects: ObjectStore = new FileObjectStore(path.join(dataDir, 'media')),
+): Promise<DemoCredentials> {
   const creds: DemoCredentials = { createdAt: new Date().toISOString(), logins: [], apiTokens: [] };
   const [owner, ...others] = STAFF;
   const ownerPassword = demoPassword();
@@ -167,7 +174,11 @@ export async function seedDemo(db: Database, dataDir: string): Promise<DemoCrede
   );
   // Storefronts (Acme's shop, the Distrib Pro white label), customer groups, prices and contracts.
   await runAsTenant(db, { tenantId: acme.tenant.id, actor: systemActor('seed') }, (ctx) =>
-    seedDemoCommerce(ctx),
+    seedDemoCommerce(ctx, objects),
+  );
+  // Two warehouses and the stock of every demo SKU (in stock, low, out with or without a delivery date).
+  await runAsTenant(db, { tenantId: acme.tenant.id, actor: systemActor('seed') }, (ctx) =>
+    seedDemoInventory(ctx),
   );
   await seedTrail(db, acme.tenant.id, acme.ownerId);
 

@@ -6,6 +6,11 @@ import {
   prepareCatalogFixtures,
 } from '../modules/catalog/testing.ts';
 import {
+  type InventoryFixtures,
+  inventoryAuditFixtures,
+  prepareInventoryFixtures,
+} from '../modules/inventory/testing.ts';
+import {
   type PricingFixtures,
   preparePricingFixtures,
   pricingAuditFixtures,
@@ -79,6 +84,8 @@ interface State {
   storefronts: StorefrontFixtures;
   /** Price lists, a group discount level and a promotion. */
   pricing: PricingFixtures;
+  /** Warehouses and a variant to stock. */
+  inventory: InventoryFixtures;
   /** Users with second factors, pending logins and WebAuthn ceremonies for the MFA operations. */
   mfa: MfaFixtures;
   /** Custom roles, assignments and an SoD exception for the access-control operations. */
@@ -153,6 +160,7 @@ const FIXTURES: Record<string, (s: State) => Call> = {
   ...catalogAuditFixtures<State>((s) => s.catalog),
   ...storefrontAuditFixtures<State>((s) => s.storefronts),
   ...pricingAuditFixtures<State>((s) => s.pricing),
+  ...inventoryAuditFixtures<State>((s) => s.inventory),
   ...mfaAuditFixtures<State>((s) => s.mfa),
   ...accessAuditFixtures<State>((s) => s.access),
 };
@@ -191,6 +199,7 @@ describe.each(DRIVERS)('every write and audited read leaves its audit event, on 
     state.catalog = await prepareCatalogFixtures(t, tenant);
     state.storefronts = await prepareStorefrontFixtures(t, tenant);
     state.pricing = await preparePricingFixtures(t, tenant);
+    state.inventory = await prepareInventoryFixtures(t, tenant);
     state.mfa = await prepareMfaFixtures(t, tenant, await defaultRelyingParty(), state.identity.password);
     state.access = await prepareAccessFixtures(t, tenant);
     const sa = (name: string) =>

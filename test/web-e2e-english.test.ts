@@ -43,6 +43,8 @@ const CONSOLE_PAGES = [
   '/console/price-changes',
   '/console/group-discounts',
   '/console/promotions',
+  '/console/customer-groups',
+  '/console/visibility-rules',
   '/console/users',
   '/console/roles',
   '/console/sod',

@@ -71,6 +71,12 @@ describe.each(DRIVERS)('the demo tenant Acme Industrie, on %s', (driver) => {
         ['distrib-pro', ['distrib.localhost']],
       ]),
     );
+    // Each shop shows its own logo (an SVG drawn by the seed), not the other's.
+    const logos = staff.shops.data
+      .filter((s) => ['acme-pro', 'distrib-pro'].includes(s.code))
+      .map((s) => s.logo);
+    expect(logos.map((l) => l?.content_type)).toEqual(['image/svg+xml', 'image/svg+xml']);
+    expect(logos[0]!.checksum_sha256).not.toBe(logos[1]!.checksum_sha256);
   });
 
   it('the demo buyer sees the protective equipment on Acme’s shop, not on Distrib Pro (tools and fixings only)', async () => {

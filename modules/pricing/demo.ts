@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Ctx } from '../../platform/context.ts';
+import type { ObjectStore } from '../../platform/storage/object-store.ts';
 import { listAccounts } from '../accounts/service.ts';
 import { listCategories, listVariants } from '../catalog/service.ts';
+import { seedDemoLogo } from '../storefronts/demo.ts';
 import {
   addGroupMember,
   createCustomerGroup,
@@ -18,14 +20,17 @@ import { createGroupDiscount, createPriceList, createPromotion, upsertEntries } 
  * quantity breaks, the distributor shop's list, group discounts, a promotion, and contract prices
  * for the key account the demo buyer belongs to. Deterministic: prices derive from the SKU.
  */
-export async function seedDemoCommerce(ctx: Ctx): Promise<{ skus: number; contract_skus: number }> {
+export async function seedDemoCommerce(
+  ctx: Ctx,
+  objects: ObjectStore,
+): Promise<{ skus: number; contract_skus: number }> {
   const day = 86_400_000;
   const acme = await createStorefront(ctx, {
     code: 'acme-pro',
     name: 'Acme Industrie — boutique pro',
     // 'localhost' stays the tenant's host only: a storefront domain needs a dot (isValidHost).
     domains: ['acme.localhost'],
-    theme: { logo_object_key: null, colors: { primary: '#1f4e79', accent: '#f2a900' } },
+    theme: { colors: { primary: '#1f4e79', accent: '#f2a900' } },
     languages: ['fr', 'en'],
     currencies: ['EUR'],
   });
@@ -33,12 +38,24 @@ export async function seedDemoCommerce(ctx: Ctx): Promise<{ skus: number; contra
     code: 'distrib-pro',
     name: 'Distrib Pro',
     domains: ['distrib.localhost'],
-    theme: {
-      logo_object_key: 'storefronts/distrib-pro/logo.svg',
-      colors: { primary: '#2e7d32', accent: '#212121' },
-    },
+    theme: { colors: { primary: '#2e7d32', accent: '#212121' } },
     languages: ['fr'],
     currencies: ['EUR'],
+  });
+  // Each shop shows its own logo (drawn by code, uploaded to the media store like any logo).
+  await seedDemoLogo(ctx, objects, acme.id, {
+    name: 'Acme Industrie',
+    initials: 'A',
+    primary: '#1f4e79',
+    accent: '#f2a900',
+    badge: 'square',
+  });
+  await seedDemoLogo(ctx, objects, distrib.id, {
+    name: 'Distrib Pro',
+    initials: 'DP',
+    primary: '#2e7d32',
+    accent: '#ffffff',
+    badge: 'hexagon',
   });
   const categories = new Map(
     (await listCategories(ctx, { limit: 200 })).data.map((c) => [c.code, c.id] as const),

@@ -140,9 +140,9 @@ export const PREDEFINED_ROLES: readonly RoleRule[] = [
     key: 'catalogue_manager',
     name: 'Catalogue manager',
     description:
-      'The whole catalogue and its merchandising: products, variants, categories, brands, families, languages, storefronts and visibility.',
+      'The whole catalogue and its merchandising: products, variants, categories, brands, families, languages, storefronts and visibility; warehouses and stock.',
     audience: 'staff',
-    include: ['catalog.*.*', 'pricing.*.read', 'storefronts.*.*'],
+    include: ['catalog.*.*', 'pricing.*.read', 'storefronts.*.*', 'inventory.*.*'],
   },
   {
     key: 'sales_admin',
@@ -156,6 +156,7 @@ export const PREDEFINED_ROLES: readonly RoleRule[] = [
       'pricing.*.*',
       'catalog.*.read',
       'storefronts.*.read',
+      'inventory.stock.read',
     ],
     exclude: ['*.*.approve'],
   },
@@ -182,6 +183,7 @@ export const PREDEFINED_ROLES: readonly RoleRule[] = [
       'accounts.*.*',
       'orders.*.*',
       'catalog.*.read',
+      'inventory.stock.read',
       'billing.*.read',
       'billing.credit_note.write',
       'billing.refund.write',

@@ -2200,6 +2200,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/storefronts/{storefront_id}/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the logo of a storefront
+         * @description The bytes with their `Content-Type`, `X-Content-Type-Options: nosniff` and an `ETag` (the SHA-256) honoured by `If-None-Match`; an SVG comes with a `Content-Security-Policy` that forbids script. No logo: 404.
+         */
+        get: operations["getStorefrontLogo"];
+        /**
+         * Upload the logo of a storefront
+         * @description The raw bytes as the body, with their type as `Content-Type`: image/png, image/jpeg, image/webp, image/svg+xml — checked against the content (a mismatch or another type is a 415). At most 524288 bytes (413). An SVG with script, event handlers, `javascript:` links, `foreignObject` or entities is refused (422). Replaces any previous logo; sets the theme's `logo_object_key`. The shop then shows it (`logo_url` of `GET /api/v1/public/storefront`).
+         */
+        put: operations["uploadStorefrontLogo"];
+        post?: never;
+        /**
+         * Remove the logo of a storefront
+         * @description The shop shows its name instead. No logo: 404.
+         */
+        delete: operations["deleteStorefrontLogo"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/storefront/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The logo of the storefront of this host (for the web app)
+         * @description No authentication: the storefront is the one the `Host` header is registered to, as for `GET /api/v1/public/storefront` (whose `theme.logo_url` links here, with a version `v` that changes with the logo). The bytes with their `Content-Type`, `X-Content-Type-Options: nosniff`, an `ETag` honoured by `If-None-Match`; an SVG with `Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'`. Unknown host, inactive storefront or no logo: 404.
+         */
+        get: operations["getPublicStorefrontLogo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customer-groups": {
         parameters: {
             query?: never;
@@ -2592,6 +2640,131 @@ export interface paths {
          * @description Read-only: the price context (lists, discount levels, promotions, categories) is loaded once for the buyer, currency and date, then the one price-resolution function runs per line. Each line is exactly what GET /prices/resolve answers for it; an SKU without a price (unknown, hidden from a buyer, in no list) is a line with `priced: false`, not an error. `total` adds up the priced lines. A buyer prices for their own company on the storefront of the request’s host only (403 otherwise). A POST only because a cart does not fit in a query string: it changes nothing and is not recorded in the audit trail (`x-read-only`), like GET /prices/resolve.
          */
         post: operations["resolvePriceBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/warehouses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List warehouses */
+        get: operations["listWarehouses"];
+        put?: never;
+        /** Create a warehouse */
+        post: operations["createWarehouse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/warehouses/{warehouse_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a warehouse */
+        get: operations["getWarehouse"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a warehouse
+         * @description Only a warehouse holding no stock (every quantity on hand and reserved zero): else 409 — deactivate it instead.
+         */
+        delete: operations["deleteWarehouse"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a warehouse
+         * @description Deactivating a warehouse withdraws its stock from what buyers see (it is kept).
+         */
+        patch: operations["updateWarehouse"];
+        trace?: never;
+    };
+    "/api/v1/inventory/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the availability settings (low-stock threshold, what buyers see, lead time) */
+        get: operations["getInventorySettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the availability settings
+         * @description Only the fields sent change. Who manages warehouses decides what buyers are told.
+         */
+        patch: operations["updateInventorySettings"];
+        trace?: never;
+    };
+    "/api/v1/inventory/variants/{variant_id}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a variant's stock per warehouse */
+        get: operations["getVariantStock"];
+        /**
+         * Replace a variant's stock levels
+         * @description Each warehouse listed gets exactly what is sent (absent restock fields: none expected); a warehouse not listed no longer records the variant — refused (409) while it has quantities reserved. Reserved quantities are written by ordering, never here.
+         */
+        put: operations["putVariantStock"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stock-levels/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set the stock of up to 5000 SKUs × warehouses (ERP import)
+         * @description By SKU and warehouse code, as an ERP knows them. All or nothing: every line is checked first; any problem refuses the whole call (400) with each one named by its pointer, e.g. `/items/12/on_hand`. Quantities are absolute: sending the same file twice changes nothing (`unchanged`). Lines not sent are kept; absent restock fields keep their value.
+         */
+        post: operations["bulkUpsertStockLevels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/products/{product_id}/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A product's availability per variant, as the caller may see it
+         * @description For buyers (the product read permission): a product hidden from the caller is a 404, like its product read. Quantities only when the tenant shows them (`quantity_display`). With `quantity`: how much can be had now and when the rest comes, per variant.
+         */
+        get: operations["getProductAvailability"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3343,6 +3516,15 @@ export interface components {
                     [key: string]: string;
                 };
             };
+            logo: {
+                /** @example image/svg+xml */
+                content_type: string;
+                size_bytes: number;
+                /** @description Also the `ETag` of the logo’s download */
+                checksum_sha256: string;
+                /** Format: date-time */
+                uploaded_at: string;
+            } | null;
             /** @description The first is the default */
             languages: string[];
             /** @description The first is the default */
@@ -3374,6 +3556,7 @@ export interface components {
                 colors: {
                     [key: string]: string;
                 };
+                logo_url: string | null;
             };
             languages: string[];
             currencies: string[];
@@ -3408,6 +3591,7 @@ export interface components {
              * @example acct_01jd5q6m3xf0k8y2v7r9t4w1zc
              */
             account_id: string;
+            account_name: string | null;
             /** Format: date-time */
             added_at: string;
         };
@@ -3650,6 +3834,119 @@ export interface components {
             approval_threshold_amount: string | null;
             approve_additions_and_removals: boolean;
             updated_at: string | null;
+        };
+        /** Warehouse */
+        Warehouse: {
+            /**
+             * @description Identifier (`wh_…`)
+             * @example wh_01jd5q6m3xf0k8y2v7r9t4w1zc
+             */
+            id: string;
+            code: string;
+            name: string;
+            /** @description An inactive warehouse's stock is not offered to buyers */
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** A variant's stock per warehouse */
+        VariantStock: {
+            /**
+             * @description Identifier (`var_…`)
+             * @example var_01jd5q6m3xf0k8y2v7r9t4w1zc
+             */
+            variant_id: string;
+            sku: string;
+            /**
+             * @description Identifier (`prod_…`)
+             * @example prod_01jd5q6m3xf0k8y2v7r9t4w1zc
+             */
+            product_id: string;
+            levels: {
+                /**
+                 * @description Identifier (`wh_…`)
+                 * @example wh_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                warehouse_id: string;
+                warehouse_code: string;
+                warehouse_name: string;
+                warehouse_active: boolean;
+                on_hand: string;
+                /** @description Promised to orders not shipped yet (written by ordering) */
+                reserved: string;
+                /** @description on_hand − reserved, never below zero */
+                available: string;
+                restock_date: string | null;
+                restock_quantity: string | null;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Over the active warehouses */
+            totals: {
+                on_hand: string;
+                reserved: string;
+                available: string;
+            };
+            /** @description What a buyer is told (status, dates), with every quantity */
+            availability: {
+                /** @description `in_stock`: more than the low-stock threshold available; `low_stock`: some, at most the threshold; `on_order`: none, a delivery of known quantity is expected; `out_of_stock`: none, no confirmed delivery; `on_request`: the variant is not stocked */
+                status: "in_stock" | "low_stock" | "out_of_stock" | "on_order" | "on_request";
+                available_quantity: string | null;
+                restock_date: string | null;
+                restock_quantity: string | null;
+                lead_time_days: number | null;
+                request: {
+                    quantity: string;
+                    fulfilment: "full" | "partial" | "none";
+                    available_now: string | null;
+                    backordered: string | null;
+                    rest_date: string | null;
+                    rest_lead_time_days: number | null;
+                } | null;
+            };
+        };
+        /** The tenant's availability settings */
+        InventorySettings: {
+            /** @description At or below it (and above zero): `low_stock` */
+            low_stock_threshold: string;
+            /** @description `exact`: buyers see quantities; `status`: only statuses, dates and lead times */
+            quantity_display: "exact" | "status";
+            default_lead_time_days: number | null;
+            updated_at: string | null;
+        };
+        /** A product's availability, as a buyer may see it */
+        ProductAvailability: {
+            /**
+             * @description Identifier (`prod_…`)
+             * @example prod_01jd5q6m3xf0k8y2v7r9t4w1zc
+             */
+            product_id: string;
+            /** @description `exact`: buyers see quantities; `status`: only statuses, dates and lead times */
+            quantity_display: "exact" | "status";
+            variants: {
+                /**
+                 * @description Identifier (`var_…`)
+                 * @example var_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                variant_id: string;
+                sku: string;
+                /** @description `in_stock`: more than the low-stock threshold available; `low_stock`: some, at most the threshold; `on_order`: none, a delivery of known quantity is expected; `out_of_stock`: none, no confirmed delivery; `on_request`: the variant is not stocked */
+                status: "in_stock" | "low_stock" | "out_of_stock" | "on_order" | "on_request";
+                available_quantity: string | null;
+                restock_date: string | null;
+                restock_quantity: string | null;
+                lead_time_days: number | null;
+                request: {
+                    quantity: string;
+                    fulfilment: "full" | "partial" | "none";
+                    available_now: string | null;
+                    backordered: string | null;
+                    rest_date: string | null;
+                    rest_lead_time_days: number | null;
+                } | null;
+            }[];
         };
     };
     responses: never;
@@ -11964,6 +12261,196 @@ export interface operations {
             };
         };
     };
+    getStorefrontLogo: {
+        parameters: {
+            query?: {
+                /** @description The logo’s version (the start of its SHA-256, as in `logo_url`); only for caches */
+                v?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`sf_…`)
+                 * @example sf_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                storefront_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The logo’s bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                    "image/jpeg": string;
+                    "image/webp": string;
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uploadStorefrontLogo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`sf_…`)
+                 * @example sf_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                storefront_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The picture’s bytes */
+        requestBody: {
+            content: {
+                "image/png": string;
+                "image/jpeg": string;
+                "image/webp": string;
+                "image/svg+xml": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Storefront"];
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteStorefrontLogo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`sf_…`)
+                 * @example sf_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                storefront_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Storefront"];
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPublicStorefrontLogo: {
+        parameters: {
+            query?: {
+                /** @description The logo’s version (the start of its SHA-256, as in `logo_url`); only for caches */
+                v?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The logo’s bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                    "image/jpeg": string;
+                    "image/webp": string;
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listCustomerGroups: {
         parameters: {
             query?: {
@@ -12384,6 +12871,13 @@ export interface operations {
                  * @example cgrp_01jd5q6m3xf0k8y2v7r9t4w1zc
                  */
                 subject_id?: string;
+                /** @description What it covers: the whole catalogue, a category and everything under it, or one product */
+                target_type?: "all" | "category" | "product";
+                /**
+                 * @description Rules on this category or product
+                 * @example cat_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                target_id?: string;
             };
             header?: never;
             path?: never;
@@ -13995,6 +14489,573 @@ export interface operations {
                         data: components["schemas"]["ResolvedPrice"][];
                         total: components["schemas"]["Money"];
                     };
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWarehouses: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–200) */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page */
+                cursor?: string;
+                /** @description Only active (or inactive) ones */
+                active?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Warehouse"][];
+                        /** @description Pass as `cursor` to get the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWarehouse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Stable key of ERP imports
+                     * @example LYON-1
+                     */
+                    code: string;
+                    /** @example Entrepôt de Lyon */
+                    name: string;
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Warehouse"];
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWarehouse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`wh_…`)
+                 * @example wh_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                warehouse_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Warehouse"];
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWarehouse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`wh_…`)
+                 * @example wh_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                warehouse_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWarehouse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`wh_…`)
+                 * @example wh_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                warehouse_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Stable key of ERP imports
+                     * @example LYON-1
+                     */
+                    code?: string;
+                    /** @example Entrepôt de Lyon */
+                    name?: string;
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Warehouse"];
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInventorySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventorySettings"];
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateInventorySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description At or below it (and above zero), a variant is `low_stock` — a decimal string, at most 4 decimals
+                     * @example 5
+                     */
+                    low_stock_threshold?: string;
+                    /** @description `exact`: buyers see quantities; `status`: only statuses, dates and lead times */
+                    quantity_display?: "exact" | "status";
+                    default_lead_time_days?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventorySettings"];
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getVariantStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`var_…`)
+                 * @example var_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                variant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariantStock"];
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putVariantStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`var_…`)
+                 * @example var_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                variant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    levels: {
+                        /**
+                         * @description Identifier (`wh_…`)
+                         * @example wh_01jd5q6m3xf0k8y2v7r9t4w1zc
+                         */
+                        warehouse_id: string;
+                        /**
+                         * @description Units physically in the warehouse, ≥ 0 — a decimal string, at most 4 decimals
+                         * @example 120
+                         */
+                        on_hand: string;
+                        restock_date?: string | null;
+                        restock_quantity?: string | null;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariantStock"];
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bulkUpsertStockLevels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: {
+                        /** @example DISJ-C16-1P */
+                        sku: string;
+                        /** @example LYON-1 */
+                        warehouse_code: string;
+                        /**
+                         * @description Units physically in the warehouse, ≥ 0 — a decimal string, at most 4 decimals
+                         * @example 120
+                         */
+                        on_hand: string;
+                        restock_date?: string | null;
+                        restock_quantity?: string | null;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created: number;
+                        updated: number;
+                        unchanged: number;
+                        items: {
+                            index: number;
+                            sku: string;
+                            warehouse_code: string;
+                            variant_id: string;
+                            result: "created" | "updated" | "unchanged";
+                        }[];
+                    };
+                };
+            };
+            /** @description Client error (see `type`) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProductAvailability: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The quantity wanted, > 0 — a decimal string, at most 4 decimals
+                 * @example 30
+                 */
+                quantity?: string;
+                /**
+                 * @description Only this variant
+                 * @example var_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                variant_id?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`prod_…`)
+                 * @example prod_01jd5q6m3xf0k8y2v7r9t4w1zc
+                 */
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductAvailability"];
                 };
             };
             /** @description Client error (see `type`) */

@@ -1,9 +1,10 @@
-import { MantineProvider, type MantineThemeOverride } from '@mantine/core';
+import { MantineProvider, type MantineThemeOverride, Modal, mergeThemeOverrides } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
 import { setNonce } from 'get-nonce';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/problem.ts';
 import { BrandContext } from './brand.tsx';
 import { makeRouter } from './router.tsx';
@@ -29,11 +30,22 @@ const styleNonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce
 setNonce(styleNonce);
 
 export function App() {
+  const { t } = useTranslation();
   const [theme, setTheme] = useState<MantineThemeOverride>(consoleTheme);
+  // Every dialog's close button (an icon) is named in the current language: axe's `button-name`.
+  const themed = useMemo(
+    () =>
+      mergeThemeOverrides(theme, {
+        components: {
+          Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': t('common.close') } } }),
+        },
+      }),
+    [theme, t],
+  );
   return (
     <BrandContext.Provider value={setTheme}>
       <MantineProvider
-        theme={theme}
+        theme={themed}
         forceColorScheme="light"
         getStyleNonce={() => styleNonce}
         cssVariablesResolver={cssVariablesResolver}

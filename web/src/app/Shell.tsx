@@ -114,7 +114,8 @@ export function Shell(props: {
         </Group>
       </AppShell.Header>
       {showNav ? (
-        <AppShell.Navbar p="xs" aria-label={t('shell.navigation')}>
+        // Taller than the window once the console has many areas: the navigation scrolls on its own.
+        <AppShell.Navbar p="xs" aria-label={t('shell.navigation')} style={{ overflowY: 'auto' }}>
           {props.nav.map((item) => {
             // An entry with others under it (the area's home: '/', '/console') is current only on
             // itself; another one also on the pages under it, whatever the search (/catalog?q=…).

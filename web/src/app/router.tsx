@@ -25,6 +25,7 @@ const page = lazyRouteComponent;
 const SecurityPage = page(() => import('../auth/SecurityPage.tsx'), 'SecurityPage');
 const CatalogPage = page(() => import('../storefront/CatalogPage.tsx'), 'CatalogPage');
 const ProductPage = page(() => import('../storefront/ProductPage.tsx'), 'ProductPage');
+const AcceptInvitationPage = page(() => import('../auth/AcceptInvitationPage.tsx'), 'AcceptInvitationPage');
 // Console (merchant staff)
 const ConsoleShell = page(() => import('../console/ConsoleShell.tsx'), 'ConsoleShell');
 const ConsoleHome = page(() => import('../console/ConsoleHome.tsx'), 'ConsoleHome');
@@ -35,6 +36,7 @@ const ProductEditorPage = page(() => import('../console/catalog/ProductEditorPag
 const CategoriesPage = page(() => import('../console/catalog/CategoriesPage.tsx'), 'CategoriesPage');
 const BrandsPage = page(() => import('../console/catalog/BrandsPage.tsx'), 'BrandsPage');
 const FamiliesPage = page(() => import('../console/catalog/FamiliesPage.tsx'), 'FamiliesPage');
+const WarehousesPage = page(() => import('../console/inventory/WarehousesPage.tsx'), 'WarehousesPage');
 const PriceListsPage = page(() => import('../console/pricing/PriceListsPage.tsx'), 'PriceListsPage');
 const PriceListPage = page(() => import('../console/pricing/PriceListPage.tsx'), 'PriceListPage');
 const PriceChangesPage = page(() => import('../console/pricing/PriceChangesPage.tsx'), 'PriceChangesPage');
@@ -47,6 +49,17 @@ const SodPage = page(() => import('../console/access/SodPage.tsx'), 'SodPage');
 const AccessReviewPage = page(() => import('../console/access/AccessReviewPage.tsx'), 'AccessReviewPage');
 const CampaignPage = page(() => import('../console/access/AccessReviewPage.tsx'), 'CampaignPage');
 const SupportAccessPage = page(() => import('../console/access/SupportAccessPage.tsx'), 'SupportAccessPage');
+const GroupsPage = page(() => import('../console/storefronts/GroupsPage.tsx'), 'GroupsPage');
+const GroupEditorPage = page(() => import('../console/storefronts/GroupEditorPage.tsx'), 'GroupEditorPage');
+const VisibilityRulesPage = page(
+  () => import('../console/storefronts/VisibilityRulesPage.tsx'),
+  'VisibilityRulesPage',
+);
+const StorefrontsPage = page(() => import('../console/storefronts/StorefrontsPage.tsx'), 'StorefrontsPage');
+const StorefrontEditorPage = page(
+  () => import('../console/storefronts/StorefrontEditorPage.tsx'),
+  'StorefrontEditorPage',
+);
 const SecuritySettingsPage = page(
   () => import('../console/access/SecuritySettingsPage.tsx'),
   'SecuritySettingsPage',
@@ -99,6 +112,19 @@ const storefrontLogin = createRoute({
   component: function StorefrontLogin() {
     return <LoginPage area="storefront" redirect={storefrontLogin.useSearch().redirect} />;
   },
+});
+// The page an invitation mail links to (platform/identity/recovery.ts): no session needed.
+const acceptInvitation = createRoute({
+  getParentRoute: () => storefront,
+  path: 'invitations/accept',
+  validateSearch: (search: Record<string, unknown>) => ({
+    token: typeof search.token === 'string' ? search.token : undefined,
+    tenant: typeof search.tenant === 'string' ? search.tenant : undefined,
+  }),
+  component: withPage(AcceptInvitationPage, function AcceptInvitation() {
+    const { token, tenant } = acceptInvitation.useSearch();
+    return <AcceptInvitationPage token={token} tenant={tenant} />;
+  }),
 });
 const storefrontAuthed = createRoute({
   getParentRoute: () => storefront,
@@ -213,6 +239,11 @@ const consoleBrands = createRoute({
   path: 'brands',
   component: BrandsPage,
 });
+const consoleWarehouses = createRoute({
+  getParentRoute: () => consoleAuthed,
+  path: 'warehouses',
+  component: WarehousesPage,
+});
 const consoleFamilies = createRoute({
   getParentRoute: () => consoleAuthed,
   path: 'families',
@@ -251,6 +282,39 @@ const consoleCampaign = createRoute({
     return <CampaignPage key={campaignId} campaignId={campaignId} />;
   }),
 });
+// Console: customer groups and visibility rules (console/storefronts)
+const consoleGroup = createRoute({
+  getParentRoute: () => consoleAuthed,
+  path: 'customer-groups/$groupId',
+  component: withPage(GroupEditorPage, function ConsoleGroup() {
+    const { groupId } = consoleGroup.useParams();
+    return <GroupEditorPage key={groupId} groupId={groupId} />;
+  }),
+});
+const consoleGroupRoutes = [
+  createRoute({ getParentRoute: () => consoleAuthed, path: 'customer-groups', component: GroupsPage }),
+  consoleGroup,
+  createRoute({
+    getParentRoute: () => consoleAuthed,
+    path: 'visibility-rules',
+    component: VisibilityRulesPage,
+  }),
+] as const;
+
+// Console: storefronts, their colours and logos (console/storefronts)
+const consoleStorefront = createRoute({
+  getParentRoute: () => consoleAuthed,
+  path: 'storefronts/$storefrontId',
+  component: withPage(StorefrontEditorPage, function ConsoleStorefront() {
+    const { storefrontId } = consoleStorefront.useParams();
+    return <StorefrontEditorPage key={storefrontId} storefrontId={storefrontId} />;
+  }),
+});
+const consoleStorefrontRoutes = [
+  createRoute({ getParentRoute: () => consoleAuthed, path: 'storefronts', component: StorefrontsPage }),
+  consoleStorefront,
+] as const;
+
 const consoleAccessRoutes = [
   consoleUsers,
   consoleUser,
@@ -270,6 +334,7 @@ const routeTree = rootRoute.addChildren([
   storefront.addChildren([
     storefrontHome,
     storefrontLogin,
+    acceptInvitation,
     storefrontAuthed.addChildren([storefrontSecurity, storefrontCatalog, storefrontProduct]),
   ]),
   consoleRoute.addChildren([
@@ -287,9 +352,12 @@ const routeTree = rootRoute.addChildren([
       consoleCategories,
       consoleBrands,
       consoleFamilies,
+      consoleWarehouses,
       consoleGroupDiscounts,
       consolePromotions,
       ...consoleAccessRoutes,
+      ...consoleGroupRoutes,
+      ...consoleStorefrontRoutes,
     ]),
   ]),
 ]);

@@ -3,7 +3,9 @@ import { shadesOf, storefrontTheme } from './theme.ts';
 
 describe('a storefront theme', () => {
   it('is built from the storefront primary colour, at the primary shade', () => {
-    const theme = storefrontTheme({ theme: { logo_object_key: null, colors: { primary: '#8A1C1C' } } });
+    const theme = storefrontTheme({
+      theme: { logo_object_key: null, logo_url: null, colors: { primary: '#8A1C1C' } },
+    });
     expect(theme.primaryColor).toBe('brand');
     expect(theme.colors?.brand?.[6]).toBe('#8a1c1c');
   });

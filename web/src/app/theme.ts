@@ -44,11 +44,14 @@ export function storefrontTheme(storefront: Pick<PublicStorefront, 'theme'> | nu
 
 /**
  * Mantine's "dimmed" text (gray 6) is below WCAG AA contrast on white: gray 7 instead, for every
- * theme.
+ * theme. Same for its error colour (red 6, 3.3:1 — a field's error message and its value): red 9.
  */
 export const cssVariablesResolver: CSSVariablesResolver = () => ({
   variables: {},
-  light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' },
+  light: {
+    '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
+    '--mantine-color-error': 'var(--mantine-color-red-9)',
+  },
   dark: {},
 });
 

@@ -21,6 +21,7 @@ export function ConsoleShell() {
     { to: '/console/categories', label: t('console.nav.categories'), permission: 'catalog.product.read' },
     { to: '/console/brands', label: t('console.nav.brands'), permission: 'catalog.product.read' },
     { to: '/console/families', label: t('console.nav.families'), permission: 'catalog.product.read' },
+    { to: '/console/warehouses', label: t('console.nav.warehouses'), permission: 'inventory.stock.read' },
     {
       to: '/console/price-lists',
       label: t('console.nav.price_lists'),
@@ -37,6 +38,21 @@ export function ConsoleShell() {
       permission: 'pricing.price_list.read',
     },
     { to: '/console/promotions', label: t('console.nav.promotions'), permission: 'pricing.price_list.read' },
+    {
+      to: '/console/storefronts',
+      label: t('console.nav.storefronts'),
+      permission: 'storefronts.storefront.read',
+    },
+    {
+      to: '/console/customer-groups',
+      label: t('console.nav.customer_groups'),
+      permission: 'storefronts.customer_group.read',
+    },
+    {
+      to: '/console/visibility-rules',
+      label: t('console.nav.visibility_rules'),
+      permission: 'storefronts.visibility.read',
+    },
     { to: '/console/users', label: t('console.nav.users'), permission: 'identity.user.read' },
     { to: '/console/roles', label: t('console.nav.roles'), permission: 'iam.role.read' },
     { to: '/console/sod', label: t('console.nav.sod'), permission: 'iam.role.read' },

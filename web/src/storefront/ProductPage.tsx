@@ -25,6 +25,7 @@ import { ApiError } from '../api/problem.ts';
 import { useFormat } from '../i18n/format.ts';
 import { AnchorLink } from '../ui/AnchorLink.tsx';
 import { EmptyState } from '../ui/EmptyState.tsx';
+import { AvailabilityBadge, useVariantStatuses, VariantAvailabilityLine } from './Availability.tsx';
 import {
   brandQuery,
   categoryTreeQuery,
@@ -156,7 +157,9 @@ function ProductView({ product }: { product: Product }) {
                 </Stack>
               </Radio.Group>
             ) : null}
-            {variant ? <PriceCard key={variant.id} variant={variant} currency={currency} /> : null}
+            {variant ? (
+              <PriceCard key={variant.id} productId={product.id} variant={variant} currency={currency} />
+            ) : null}
             {variant ? <Packaging variant={variant} /> : null}
           </Stack>
         </Grid.Col>
@@ -176,7 +179,7 @@ function ProductView({ product }: { product: Product }) {
           value={attrs.value}
         />
       ) : null}
-      {variants.length > 1 ? <VariantsTable variants={variants} /> : null}
+      {variants.length > 1 ? <VariantsTable productId={product.id} variants={variants} /> : null}
       <Documents media={media} />
     </Stack>
   );
@@ -229,7 +232,15 @@ function Gallery({ media, name }: { media: Media[]; name: string }) {
 }
 
 /** The buyer's price for the chosen quantity, and the quantity breaks they reach. */
-function PriceCard({ variant, currency }: { variant: Variant; currency: string }) {
+function PriceCard({
+  productId,
+  variant,
+  currency,
+}: {
+  productId: string;
+  variant: Variant;
+  currency: string;
+}) {
   const { t } = useTranslation();
   const [quantity, setQuantity] = useState<number>(Math.max(1, variant.min_order_qty));
   const [debounced] = useDebouncedValue(quantity, 300);
@@ -262,6 +273,7 @@ function PriceCard({ variant, currency }: { variant: Variant; currency: string }
           }
         />
         <BuyerPrice sku={variant.sku} quantity={qty} currency={currency} />
+        <VariantAvailabilityLine productId={productId} variantId={variant.id} quantity={qty} />
         <Title order={4} size="h5" mt="xs">
           {t('storefront.price.breaks_title')}
         </Title>
@@ -343,9 +355,10 @@ function Attributes(props: {
   );
 }
 
-function VariantsTable({ variants }: { variants: Variant[] }) {
+function VariantsTable({ productId, variants }: { productId: string; variants: Variant[] }) {
   const { t, i18n } = useTranslation();
   const f = useFormat();
+  const availability = useVariantStatuses(productId);
   return (
     <section aria-labelledby="product-variants">
       <Title order={3} size="h4" id="product-variants" mb="xs">
@@ -360,6 +373,7 @@ function VariantsTable({ variants }: { variants: Variant[] }) {
               <Table.Th scope="col">{t('storefront.product.pack_size')}</Table.Th>
               <Table.Th scope="col">{t('storefront.product.min_order_qty')}</Table.Th>
               <Table.Th scope="col">{t('storefront.product.order_multiple')}</Table.Th>
+              <Table.Th scope="col">{t('storefront.availability.title')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -370,6 +384,11 @@ function VariantsTable({ variants }: { variants: Variant[] }) {
                 <Table.Td>{f.number(v.pack_size)}</Table.Td>
                 <Table.Td>{f.number(v.min_order_qty)}</Table.Td>
                 <Table.Td>{f.number(v.order_multiple)}</Table.Td>
+                <Table.Td>
+                  {availability.get(v.id) ? (
+                    <AvailabilityBadge status={availability.get(v.id)!.status} />
+                  ) : null}
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

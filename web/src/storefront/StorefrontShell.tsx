@@ -1,21 +1,20 @@
-import { Anchor, Avatar, Group, Title, useMantineTheme } from '@mantine/core';
+import { Anchor, Group } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, Outlet } from '@tanstack/react-router';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSetTheme } from '../app/brand.tsx';
+import { BrandMark, useSetTheme } from '../app/brand.tsx';
 import { Shell } from '../app/Shell.tsx';
 import { storefrontTheme } from '../app/theme.ts';
 import { useSession } from '../auth/session.ts';
 import { SearchBox } from './SearchBox.tsx';
 import { shopQuery } from './storefront.ts';
 
-/** The buyers' shop, themed by the storefront of the host (name and colours). */
+/** The buyers' shop, themed by the storefront of the host (name or logo, and colours). */
 export function StorefrontShell() {
   const { t } = useTranslation();
   const setTheme = useSetTheme();
   const shop = useQuery(shopQuery).data;
-  const theme = useMantineTheme();
   const session = useSession();
   useEffect(() => {
     if (shop) setTheme(storefrontTheme(shop.storefront));
@@ -26,20 +25,7 @@ export function StorefrontShell() {
       brand={
         <Group gap="lg" wrap="nowrap">
           <Anchor component={Link} to="/" underline="never" c="inherit">
-            <Group gap="xs" wrap="nowrap">
-              <Avatar
-                color={theme.primaryColor}
-                variant="filled"
-                radius="sm"
-                aria-hidden
-                data-testid="shop-logo"
-              >
-                {shop?.name.slice(0, 1) ?? ''}
-              </Avatar>
-              <Title order={1} size="h4" data-testid="shop-name">
-                {shop?.name ?? ''}
-              </Title>
-            </Group>
+            <BrandMark name={shop?.name ?? ''} logoUrl={shop?.storefront?.theme.logo_url ?? null} />
           </Anchor>
           {session ? <SearchBox /> : null}
         </Group>

@@ -1,9 +1,10 @@
-import { Alert, Button, Group, Select, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Alert, Button, Group, Select, Table, Text } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/problem.ts';
 import { EmptyState } from './EmptyState.tsx';
+import { TableHeader } from './TableHeader.tsx';
 
 /** One page of an API list (docs/api.md "Lists"). */
 export interface Page<Row> {
@@ -85,18 +86,7 @@ export function DataTable<Row, Filters, Sort extends string = never>(props: {
       ) : null}
       <Table.ScrollContainer minWidth={640}>
         <Table striped highlightOnHover aria-busy={query.isFetching} data-testid="data-table">
-          <Table.Caption>
-            <VisuallyHidden>{props.caption}</VisuallyHidden>
-          </Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              {props.columns.map((c) => (
-                <Table.Th key={c.key} scope="col">
-                  {c.header}
-                </Table.Th>
-              ))}
-            </Table.Tr>
-          </Table.Thead>
+          <TableHeader caption={props.caption} columns={props.columns} />
           <Table.Tbody>
             {rows.map((row) => (
               <Table.Tr key={props.rowKey(row)}>

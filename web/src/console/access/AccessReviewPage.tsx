@@ -12,7 +12,6 @@ import {
   Textarea,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -26,6 +25,7 @@ import { AnchorLink } from '../../ui/AnchorLink.tsx';
 import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
+import { TableHeader } from '../../ui/TableHeader.tsx';
 import { toast } from '../../ui/toast.ts';
 import { localToIso, roleLabel, rolesQuery, saveFile } from './shared.ts';
 
@@ -132,18 +132,16 @@ export function AccessReviewPage() {
       </Title>
       <Table.ScrollContainer minWidth={640}>
         <Table striped>
-          <Table.Caption>
-            <VisuallyHidden>{t('access.review.campaigns')}</VisuallyHidden>
-          </Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t('access.review.col.name')}</Table.Th>
-              <Table.Th scope="col">{t('access.review.col.status')}</Table.Th>
-              <Table.Th scope="col">{t('access.review.col.progress')}</Table.Th>
-              <Table.Th scope="col">{t('access.review.col.due')}</Table.Th>
-              <Table.Th scope="col">{t('access.review.col.started')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHeader
+            caption={t('access.review.campaigns')}
+            columns={[
+              t('access.review.col.name'),
+              t('access.review.col.status'),
+              t('access.review.col.progress'),
+              t('access.review.col.due'),
+              t('access.review.col.started'),
+            ]}
+          />
           <Table.Tbody>
             {list.map((c) => (
               <Table.Tr key={c.id}>
@@ -273,18 +271,16 @@ export function CampaignPage(props: { campaignId: string }) {
           ) : null}
           <Table.ScrollContainer minWidth={820}>
             <Table striped data-testid="campaign-items">
-              <Table.Caption>
-                <VisuallyHidden>{t('access.review.items')}</VisuallyHidden>
-              </Table.Caption>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th scope="col">{t('access.review.col.user')}</Table.Th>
-                  <Table.Th scope="col">{t('access.assignments.col.role')}</Table.Th>
-                  <Table.Th scope="col">{t('access.assignments.col.scope')}</Table.Th>
-                  <Table.Th scope="col">{t('access.assignments.col.expires')}</Table.Th>
-                  <Table.Th scope="col">{t('access.review.col.decision')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
+              <TableHeader
+                caption={t('access.review.items')}
+                columns={[
+                  t('access.review.col.user'),
+                  t('access.assignments.col.role'),
+                  t('access.assignments.col.scope'),
+                  t('access.assignments.col.expires'),
+                  t('access.review.col.decision'),
+                ]}
+              />
               <Table.Tbody>
                 {c.items.map((item) => (
                   <Table.Tr key={item.id}>
@@ -372,7 +368,6 @@ function Decision(props: {
         <Button
           size="xs"
           variant="light"
-          color="green"
           aria-label={t('access.review.certify_named', { name: who })}
           onClick={() => decide('certify').catch((err) => toast.error(err))}
         >

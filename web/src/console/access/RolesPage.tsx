@@ -15,7 +15,6 @@ import {
   Textarea,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDisclosure } from '@mantine/hooks';
@@ -26,6 +25,7 @@ import { call, client } from '../../api/client.ts';
 import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
+import { TableHeader } from '../../ui/TableHeader.tsx';
 import { toast } from '../../ui/toast.ts';
 import { groupByModule, permissionsQuery, type Role, rolesQuery } from './shared.ts';
 
@@ -62,20 +62,16 @@ export function RolesPage() {
       />
       <Table.ScrollContainer minWidth={720}>
         <Table striped data-testid="roles-table">
-          <Table.Caption>
-            <VisuallyHidden>{t('access.roles.title')}</VisuallyHidden>
-          </Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t('access.roles.col.name')}</Table.Th>
-              <Table.Th scope="col">{t('access.roles.col.key')}</Table.Th>
-              <Table.Th scope="col">{t('access.roles.col.kind')}</Table.Th>
-              <Table.Th scope="col">{t('access.roles.col.permissions')}</Table.Th>
-              <Table.Th scope="col">
-                <VisuallyHidden>{t('common.actions')}</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHeader
+            caption={t('access.roles.title')}
+            columns={[
+              t('access.roles.col.name'),
+              t('access.roles.col.key'),
+              t('access.roles.col.kind'),
+              t('access.roles.col.permissions'),
+            ]}
+            actions
+          />
           <Table.Tbody>
             {list.map((r) => (
               <Table.Tr key={r.key}>

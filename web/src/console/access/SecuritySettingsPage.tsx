@@ -104,6 +104,9 @@ export function SecuritySettingsPage() {
                 description={t('access.settings.range', { min: f.number(min), max: f.number(max) })}
                 min={min}
                 max={max}
+                // A value out of range is sent as typed: the API's refusal shows under the field,
+                // rather than the input silently changing it on blur.
+                clampBehavior="none"
                 allowDecimal={false}
                 {...form.getInputProps(key)}
               />

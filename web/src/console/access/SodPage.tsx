@@ -12,7 +12,6 @@ import {
   Textarea,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -22,6 +21,7 @@ import { useFormat } from '../../i18n/format.ts';
 import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
+import { TableHeader } from '../../ui/TableHeader.tsx';
 import { toast } from '../../ui/toast.ts';
 import { localToIso, permissionsQuery, userPickerQuery } from './shared.ts';
 
@@ -62,18 +62,11 @@ export function SodPage() {
           {rules.data?.is_default ? <Badge variant="dot">{t('access.sod.defaults')}</Badge> : null}
         </Group>
         <Table striped>
-          <Table.Caption>
-            <VisuallyHidden>{t('access.sod.rules')}</VisuallyHidden>
-          </Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t('access.sod.col.permissions')}</Table.Th>
-              <Table.Th scope="col">{t('access.sod.col.description')}</Table.Th>
-              <Table.Th scope="col">
-                <VisuallyHidden>{t('common.actions')}</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHeader
+            caption={t('access.sod.rules')}
+            columns={[t('access.sod.col.permissions'), t('access.sod.col.description')]}
+            actions
+          />
           <Table.Tbody>
             {ruleList.map((r, i) => (
               <Table.Tr key={r.permissions.join('|')}>
@@ -117,21 +110,17 @@ export function SodPage() {
         </Title>
         <Table.ScrollContainer minWidth={820}>
           <Table striped>
-            <Table.Caption>
-              <VisuallyHidden>{t('access.sod.exceptions')}</VisuallyHidden>
-            </Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t('access.sod.col.user')}</Table.Th>
-                <Table.Th scope="col">{t('access.sod.col.permissions')}</Table.Th>
-                <Table.Th scope="col">{t('access.sod.col.justification')}</Table.Th>
-                <Table.Th scope="col">{t('access.sod.col.expires')}</Table.Th>
-                <Table.Th scope="col">{t('access.sod.col.status')}</Table.Th>
-                <Table.Th scope="col">
-                  <VisuallyHidden>{t('common.actions')}</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHeader
+              caption={t('access.sod.exceptions')}
+              columns={[
+                t('access.sod.col.user'),
+                t('access.sod.col.permissions'),
+                t('access.sod.col.justification'),
+                t('access.sod.col.expires'),
+                t('access.sod.col.status'),
+              ]}
+              actions
+            />
             <Table.Tbody>
               {exceptionList.map((x) => (
                 <Table.Tr key={x.id}>

@@ -1,15 +1,4 @@
-import {
-  Badge,
-  Button,
-  Code,
-  Group,
-  Stack,
-  Table,
-  Text,
-  Textarea,
-  Title,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Badge, Button, Code, Group, Stack, Table, Text, Textarea, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -19,6 +8,7 @@ import { useStepUp } from '../../auth/stepUp.tsx';
 import { useFormat } from '../../i18n/format.ts';
 import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
+import { TableHeader } from '../../ui/TableHeader.tsx';
 import { toast } from '../../ui/toast.ts';
 
 type SupportRequest = components['schemas']['SupportRequest'];
@@ -65,21 +55,17 @@ export function SupportAccessPage() {
       </Text>
       <Table.ScrollContainer minWidth={860}>
         <Table striped>
-          <Table.Caption>
-            <VisuallyHidden>{t('access.support.title')}</VisuallyHidden>
-          </Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t('access.support.col.operator')}</Table.Th>
-              <Table.Th scope="col">{t('access.support.col.reason')}</Table.Th>
-              <Table.Th scope="col">{t('access.support.col.access')}</Table.Th>
-              <Table.Th scope="col">{t('access.support.col.requested')}</Table.Th>
-              <Table.Th scope="col">{t('access.support.col.status')}</Table.Th>
-              <Table.Th scope="col">
-                <VisuallyHidden>{t('common.actions')}</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHeader
+            caption={t('access.support.title')}
+            columns={[
+              t('access.support.col.operator'),
+              t('access.support.col.reason'),
+              t('access.support.col.access'),
+              t('access.support.col.requested'),
+              t('access.support.col.status'),
+            ]}
+            actions
+          />
           <Table.Tbody>
             {list.map((r) => (
               <Table.Tr key={r.id}>

@@ -10,18 +10,19 @@ import {
   Text,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../api/client.ts';
+import { ApiError } from '../../api/problem.ts';
 import { useFormat } from '../../i18n/format.ts';
 import { AnchorLink } from '../../ui/AnchorLink.tsx';
 import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
-import { ApiForm } from '../../ui/Form.tsx';
+import { ApiForm, bindProblem } from '../../ui/Form.tsx';
+import { TableHeader } from '../../ui/TableHeader.tsx';
 import { toast } from '../../ui/toast.ts';
 import { localToIso, roleLabel, rolesQuery } from './shared.ts';
 import { UserStatus } from './UsersPage.tsx';
@@ -102,21 +103,17 @@ export function UserAccessPage(props: { userId: string }) {
       </Group>
       <Table.ScrollContainer minWidth={720}>
         <Table striped data-testid="assignments-table">
-          <Table.Caption>
-            <VisuallyHidden>{t('access.assignments.list')}</VisuallyHidden>
-          </Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{t('access.assignments.col.role')}</Table.Th>
-              <Table.Th scope="col">{t('access.assignments.col.scope')}</Table.Th>
-              <Table.Th scope="col">{t('access.assignments.col.expires')}</Table.Th>
-              <Table.Th scope="col">{t('access.assignments.col.status')}</Table.Th>
-              <Table.Th scope="col">{t('access.assignments.col.granted')}</Table.Th>
-              <Table.Th scope="col">
-                <VisuallyHidden>{t('common.actions')}</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHeader
+            caption={t('access.assignments.list')}
+            columns={[
+              t('access.assignments.col.role'),
+              t('access.assignments.col.scope'),
+              t('access.assignments.col.expires'),
+              t('access.assignments.col.status'),
+              t('access.assignments.col.granted'),
+            ]}
+            actions
+          />
           <Table.Tbody>
             {list.map((a) => {
               const name = roleLabel(a.role, roles.data?.data);
@@ -206,16 +203,26 @@ function AssignForm(props: {
       submitLabel={t('access.assignments.assign_submit')}
       onSubmit={async (v) => {
         const expires = localToIso(v.expires_at);
-        await call(
-          client.POST('/api/v1/users/{user_id}/roles', {
-            params: { path: { user_id: props.userId } },
-            body: {
-              role: v.role,
-              ...(v.scope_type && v.scope_id ? { scope: { type: v.scope_type, id: v.scope_id } } : {}),
-              ...(expires ? { expires_at: expires } : {}),
-            },
-          }),
-        );
+        try {
+          await call(
+            client.POST('/api/v1/users/{user_id}/roles', {
+              params: { path: { user_id: props.userId } },
+              body: {
+                role: v.role,
+                ...(v.scope_type && v.scope_id ? { scope: { type: v.scope_type, id: v.scope_id } } : {}),
+                ...(expires ? { expires_at: expires } : {}),
+              },
+            }),
+          );
+        } catch (err) {
+          // The API's refusal names a user ID and an endpoint: the person reads what to do in their
+          // language above the form; the conflicting permissions stay under the role field.
+          if (err instanceof ApiError && err.kind === 'sod-conflict') {
+            bindProblem(err, form, '');
+            throw new Error(t('access.assignments.sod_conflict'));
+          }
+          throw err;
+        }
         form.reset();
         await props.onAssigned(v.role);
       }}

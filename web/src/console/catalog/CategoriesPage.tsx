@@ -20,6 +20,7 @@ import { call, client } from '../../api/client.ts';
 import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
+import { TableHeader } from '../../ui/TableHeader.tsx';
 import { toast } from '../../ui/toast.ts';
 import {
   type CategoryNode,
@@ -49,15 +50,16 @@ export function CategoriesPage() {
       {rows.length ? (
         <Table.ScrollContainer minWidth={560}>
           <Table striped highlightOnHover>
-            <Table.Caption>{t('catalog.categories.title')}</Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t('catalog.categories.name')}</Table.Th>
-                <Table.Th scope="col">{t('catalog.categories.code')}</Table.Th>
-                <Table.Th scope="col">{t('catalog.categories.state')}</Table.Th>
-                <Table.Th scope="col">{t('common.actions')}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHeader
+              caption={t('catalog.categories.title')}
+              columns={[
+                t('catalog.categories.name'),
+                t('catalog.categories.code'),
+                t('catalog.categories.state'),
+                t('common.actions'),
+              ]}
+              visibleCaption
+            />
             <Table.Tbody>
               {rows.map(({ node, depth }) => (
                 <Table.Tr key={node.id}>

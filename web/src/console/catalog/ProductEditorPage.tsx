@@ -29,6 +29,7 @@ import { useTranslation } from 'react-i18next';
 import { call, client } from '../../api/client.ts';
 import { ApiError } from '../../api/problem.ts';
 import type { components } from '../../api/schema';
+import { useCan } from '../../auth/permissions.ts';
 import { useFormat } from '../../i18n/format.ts';
 import { AnchorLink } from '../../ui/AnchorLink.tsx';
 import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
@@ -36,6 +37,7 @@ import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
 import { toast } from '../../ui/toast.ts';
 import { PRODUCT_STATUSES, STATUS_COLOR } from './ProductsPage.tsx';
+import { StockSection } from './StockSection.tsx';
 import {
   cleanTranslations,
   EDIT_LANGUAGES,
@@ -53,6 +55,7 @@ type Status = Product['status'];
 /** A product: its fields and translations, variants, media and related products. */
 export function ProductEditorPage(props: { productId: string }) {
   const { t } = useTranslation();
+  const canReadStock = useCan('inventory.stock.read');
   const product = useQuery({
     queryKey: ['catalog-product', props.productId],
     queryFn: () =>
@@ -107,6 +110,7 @@ export function ProductEditorPage(props: { productId: string }) {
               <Tabs.Tab value="variants">
                 {t('catalog.product.tab.variants', { n: p.variants.length })}
               </Tabs.Tab>
+              {canReadStock ? <Tabs.Tab value="stock">{t('inventory.stock.tab')}</Tabs.Tab> : null}
               <Tabs.Tab value="media">{t('catalog.product.tab.media')}</Tabs.Tab>
               <Tabs.Tab value="related">{t('catalog.product.tab.related')}</Tabs.Tab>
             </Tabs.List>
@@ -116,6 +120,11 @@ export function ProductEditorPage(props: { productId: string }) {
             <Tabs.Panel value="variants" pt="md">
               <VariantsPanel product={p} />
             </Tabs.Panel>
+            {canReadStock ? (
+              <Tabs.Panel value="stock" pt="md">
+                <StockSection variants={p.variants} />
+              </Tabs.Panel>
+            ) : null}
             <Tabs.Panel value="media" pt="md">
               <MediaPanel product={p} />
             </Tabs.Panel>

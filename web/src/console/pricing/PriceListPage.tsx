@@ -11,7 +11,6 @@ import {
   Text,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDebouncedValue } from '@mantine/hooks';
@@ -27,6 +26,7 @@ import { AnchorLink } from '../../ui/AnchorLink.tsx';
 import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
 import { type Column, DataTable } from '../../ui/DataTable.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
+import { TableHeader } from '../../ui/TableHeader.tsx';
 import { toast } from '../../ui/toast.ts';
 import { dayToIso, isoToDay } from '../catalog/shared.ts';
 import { validity } from './PriceListsPage.tsx';
@@ -322,16 +322,15 @@ function EntryForm(props: {
         {...form.getInputProps('entries.0.sku')}
       />
       <Table>
-        <Table.Caption>{t('pricing.entries.breaks_caption', { currency: props.currency })}</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">{t('pricing.entries.min_quantity')}</Table.Th>
-            <Table.Th scope="col">{t('pricing.entries.unit_price', { currency: props.currency })}</Table.Th>
-            <Table.Th scope="col">
-              <VisuallyHidden>{t('common.actions')}</VisuallyHidden>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHeader
+          caption={t('pricing.entries.breaks_caption', { currency: props.currency })}
+          columns={[
+            t('pricing.entries.min_quantity'),
+            t('pricing.entries.unit_price', { currency: props.currency }),
+          ]}
+          actions
+          visibleCaption
+        />
         <Table.Tbody>
           {breaks.map((_, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: the rows are positions in the form
