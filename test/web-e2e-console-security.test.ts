@@ -477,6 +477,46 @@ describe('console: the access screens, journey by journey', () => {
     await poll(() => idle.inputValue()).toBe('3600');
   });
 
+  it('(f) a forgotten password: the link on the login page, the reset mail, a new password, signed in with it', async () => {
+    const { page } = await openPage(browser, 'fr-FR', violations);
+    await page.goto(`${base}/console/login`);
+    await page.getByRole('link', { name: 'Mot de passe oublié ?' }).click();
+    await page.waitForURL(/\/password-reset/);
+    const ask = page.getByRole('form', { name: 'Réinitialiser votre mot de passe' });
+    await ask.getByRole('textbox', { name: 'E-mail' }).fill(INVITEE.email);
+    await expectAccessible(page, 'the password-reset request page');
+    await ask.getByRole('button', { name: 'Envoyer le lien' }).click();
+    await page.getByTestId('reset-mail-sent').waitFor();
+
+    const resetMail = () =>
+      smtp.inbox.find((m) => m.to.includes(INVITEE.email) && /reset your password/.test(mailText(m)));
+    await poll(() => resetMail() !== undefined, { timeout: 30_000 }).toBe(true);
+    const link = /(http:\/\/\S+\/password-reset\?tenant=acme&token=[A-Za-z0-9_-]+)/.exec(
+      mailText(resetMail()!),
+    )?.[1];
+    expect(link, 'the reset mail carries a link to the app').toBeDefined();
+    await page.goto(link!);
+    const form = page.getByRole('form', { name: 'Réinitialiser votre mot de passe' });
+    const fresh = 'la grue du quai numéro sept';
+    await form.getByLabel('Nouveau mot de passe').fill(fresh);
+    await form.getByLabel('Confirmez le mot de passe').fill(fresh);
+    await expectAccessible(page, 'the new-password page');
+    await screenshot(page, 'console-security-password-reset');
+    await form.getByRole('button', { name: 'Enregistrer le nouveau mot de passe' }).click();
+    await page.getByTestId('password-reset-done').waitFor();
+
+    // The old password no longer works; the new one does.
+    await expect(
+      api('POST', '/api/v1/auth/login', { body: { email: INVITEE.email, password: INVITEE_PASSWORD } }),
+    ).rejects.toThrow(/: 401 /);
+    await page.getByRole('link', { name: 'Se connecter à la console' }).click();
+    await page.waitForURL(`${base}/console/login`);
+    await page.getByLabel('E-mail').fill(INVITEE.email);
+    await page.getByLabel('Mot de passe').fill(fresh);
+    await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
+    await page.waitForURL(`${base}/console`);
+  });
+
   it('no Content-Security-Policy violation and no script error', () => {
     expect(violations).toEqual([]);
   });

@@ -26,6 +26,7 @@ const SecurityPage = page(() => import('../auth/SecurityPage.tsx'), 'SecurityPag
 const CatalogPage = page(() => import('../storefront/CatalogPage.tsx'), 'CatalogPage');
 const ProductPage = page(() => import('../storefront/ProductPage.tsx'), 'ProductPage');
 const AcceptInvitationPage = page(() => import('../auth/AcceptInvitationPage.tsx'), 'AcceptInvitationPage');
+const ResetPasswordPage = page(() => import('../auth/ResetPasswordPage.tsx'), 'ResetPasswordPage');
 // Console (merchant staff)
 const ConsoleShell = page(() => import('../console/ConsoleShell.tsx'), 'ConsoleShell');
 const ConsoleHome = page(() => import('../console/ConsoleHome.tsx'), 'ConsoleHome');
@@ -124,6 +125,19 @@ const acceptInvitation = createRoute({
   component: withPage(AcceptInvitationPage, function AcceptInvitation() {
     const { token, tenant } = acceptInvitation.useSearch();
     return <AcceptInvitationPage token={token} tenant={tenant} />;
+  }),
+});
+// "Forgot your password?", and the page the reset mail links to (platform/identity/recovery.ts).
+const resetPassword = createRoute({
+  getParentRoute: () => storefront,
+  path: 'password-reset',
+  validateSearch: (search: Record<string, unknown>) => ({
+    token: typeof search.token === 'string' ? search.token : undefined,
+    tenant: typeof search.tenant === 'string' ? search.tenant : undefined,
+  }),
+  component: withPage(ResetPasswordPage, function ResetPassword() {
+    const { token, tenant } = resetPassword.useSearch();
+    return <ResetPasswordPage token={token} tenant={tenant} />;
   }),
 });
 const storefrontAuthed = createRoute({
@@ -335,6 +349,7 @@ const routeTree = rootRoute.addChildren([
     storefrontHome,
     storefrontLogin,
     acceptInvitation,
+    resetPassword,
     storefrontAuthed.addChildren([storefrontSecurity, storefrontCatalog, storefrontProduct]),
   ]),
   consoleRoute.addChildren([

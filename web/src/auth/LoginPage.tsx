@@ -18,6 +18,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../api/client.ts';
 import type { paths } from '../api/schema';
+import { AnchorLink } from '../ui/AnchorLink.tsx';
 import { ApiForm } from '../ui/Form.tsx';
 import { toast } from '../ui/toast.ts';
 import { signedIn } from './session.ts';
@@ -157,6 +158,9 @@ export function LoginPage(props: { area: 'console' | 'storefront'; redirect?: st
                 {...passwordForm.getInputProps('password')}
               />
             </ApiForm>
+            <AnchorLink to="/password-reset" search={{ token: undefined, tenant: undefined }} size="sm">
+              {t('auth.login.forgot')}
+            </AnchorLink>
             <Divider label={t('auth.login.or')} />
             <Button variant="default" onClick={passkey}>
               {t('auth.login.passkey')}
