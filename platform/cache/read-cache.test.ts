@@ -67,4 +67,25 @@ describe('the read cache (rules)', () => {
     now = 1000;
     expect(c.get('t', 'a')).toBeUndefined();
   });
+
+  it('a read that finds its tenant as it reads (authentication) is stored only if that tenant did not change meanwhile', () => {
+    const c = live();
+    const before = c.stampAny();
+    c.invalidate('ten_b'); // another tenant's change does not matter…
+    c.storeAs(before, 'ten_a', 'auth', 'a');
+    expect(c.get('ten_a', 'auth')).toBe('a');
+    const again = c.stampAny();
+    c.invalidate('ten_a'); // …the tenant's own change does.
+    c.storeAs(again, 'ten_a', 'auth2', 'stale');
+    expect(c.get('ten_a', 'auth2')).toBeUndefined();
+    expect(c.get('ten_a', 'auth')).toBeUndefined();
+    const lost = c.stampAny();
+    c.setLive(false);
+    c.setLive(true);
+    c.storeAs(lost, 'ten_c', 'auth', 'x'); // a stamp from before a reconnection is worthless
+    expect(c.get('ten_c', 'auth')).toBeUndefined();
+    // A stamp of one tenant is not a stamp of every tenant.
+    c.storeAs(c.stamp('ten_a'), 'ten_a', 'auth3', 'y');
+    expect(c.get('ten_a', 'auth3')).toBeUndefined();
+  });
 });

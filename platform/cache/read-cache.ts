@@ -24,6 +24,12 @@ export interface ReadCache {
   stamp(tenantId: string): Stamp | null;
   get<T>(tenantId: string, key: string): T | undefined;
   store<T>(stamp: Stamp | null, key: string, value: T): void;
+  /**
+   * For reads that find their tenant only as they read (authentication): a stamp of every tenant,
+   * then `storeAs` keeps the result only if that tenant did not change since the stamp.
+   */
+  stampAny(): Stamp | null;
+  storeAs<T>(stamp: Stamp | null, tenantId: string, key: string, value: T): void;
   /** Drops a tenant's entries ('*': every tenant's). */
   invalidate(tenantId: string): void;
   readonly size: number;
@@ -31,9 +37,12 @@ export interface ReadCache {
 }
 
 export interface Stamp {
+  /** '' for a stamp of every tenant (`stampAny`). */
   readonly tenantId: string;
   readonly generation: number;
   readonly epoch: number;
+  /** The count of invalidations received when the stamp was taken. */
+  readonly seq: number;
 }
 
 interface Entry {
@@ -49,6 +58,9 @@ export class TenantReadCache implements ReadCache {
   /** Bumped when everything is dropped (a lost connection, '*'). */
   private epoch = 0;
   private readonly generations = new Map<string, number>();
+  /** Invalidations received so far, and the count at each tenant's last one. */
+  private seq = 0;
+  private readonly lastChange = new Map<string, number>();
   /** Insertion order = least recently used first. */
   private readonly entries = new Map<string, Entry>();
   live = false;
@@ -70,7 +82,23 @@ export class TenantReadCache implements ReadCache {
 
   stamp(tenantId: string): Stamp | null {
     if (!this.live) return null;
-    return { tenantId, generation: this.generations.get(tenantId) ?? 0, epoch: this.epoch };
+    return { tenantId, generation: this.generations.get(tenantId) ?? 0, epoch: this.epoch, seq: this.seq };
+  }
+
+  stampAny(): Stamp | null {
+    if (!this.live) return null;
+    return { tenantId: '', generation: 0, epoch: this.epoch, seq: this.seq };
+  }
+
+  storeAs<T>(stamp: Stamp | null, tenantId: string, key: string, value: T): void {
+    if (stamp?.tenantId !== '' || !this.live || stamp.epoch !== this.epoch) return;
+    // The tenant changed after the stamp: the result may predate the change.
+    if ((this.lastChange.get(tenantId) ?? 0) > stamp.seq) return;
+    this.store(
+      { tenantId, generation: this.generations.get(tenantId) ?? 0, epoch: stamp.epoch, seq: stamp.seq },
+      key,
+      value,
+    );
   }
 
   get<T>(tenantId: string, key: string): T | undefined {
@@ -117,6 +145,7 @@ export class TenantReadCache implements ReadCache {
       return;
     }
     this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
+    this.lastChange.set(tenantId, ++this.seq);
   }
 
   /** The listening connection is up (true) or lost (false): either way, forget everything. */

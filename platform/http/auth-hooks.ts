@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AUTHENTICATED, hasPermission, PUBLIC } from '../access/permissions.ts';
 import { resolveSupportGrant, SUPPORT_GRANT_HEADER } from '../access/support.ts';
 import type { Database } from '../db/database.ts';
+import { changesNothing } from '../identity/auth-cache.ts';
 import { authenticateBearer, type Principal } from '../identity/authenticate.ts';
 import { authenticateSessionCookie } from '../identity/sessions.ts';
 import { AppError } from './problems.ts';
@@ -47,7 +48,9 @@ export function registerAuthHooks(
     const header = req.headers.authorization;
     if (header !== undefined && !req.routeOptions.schema?.['x-own-authorization']) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      const principal = match?.[1] ? await authenticateBearer(db, match[1], req.ip, opts.verifyJwt) : null;
+      const principal = match?.[1]
+        ? await authenticateBearer(db, match[1], req.ip, opts.verifyJwt, changesNothing(req))
+        : null;
       // A credential that does not authenticate is refused, never downgraded to anonymous.
       if (!principal)
         throw new AppError('unauthenticated', 'The bearer token is not valid, expired or revoked.');

@@ -8,6 +8,8 @@ import {
 import type { Actor } from '../context.ts';
 import { type Database, rows } from '../db/database.ts';
 import { inSystemTransaction, readAsSystem } from '../db/scope.ts';
+import { authCache, earliestExpiry, heldAuthentication, holdAuthentication } from './auth-cache.ts';
+import { identityClock } from './clock.ts';
 import { intersectPermissions } from './machine-permissions.ts';
 import { API_TOKEN_PREFIX, hashSecret, looksLikeSecret, OPERATOR_TOKEN_PREFIX } from './tokens.ts';
 
@@ -30,8 +32,10 @@ export async function authenticateBearer(
   ip: string | null,
   /** Verifies an OAuth access token (a JWT): platform/identity/oauth.ts `verifyAccessToken`. */
   verifyJwt?: (token: string) => Promise<Principal | null>,
+  /** A GET/HEAD request: may authenticate from the read cache (platform/identity/auth-cache.ts). */
+  readOnly = false,
 ): Promise<Principal | null> {
-  if (looksLikeSecret(API_TOKEN_PREFIX, secret)) return authenticateApiToken(db, secret, ip);
+  if (looksLikeSecret(API_TOKEN_PREFIX, secret)) return authenticateApiToken(db, secret, ip, readOnly);
   if (looksLikeSecret(OPERATOR_TOKEN_PREFIX, secret)) return authenticateOperator(db, secret);
   if (verifyJwt && secret.startsWith('eyJ')) return verifyJwt(secret);
   return null;
@@ -41,8 +45,22 @@ async function authenticateApiToken(
   db: Database,
   secret: string,
   ip: string | null,
+  readOnly: boolean,
 ): Promise<Principal | null> {
   const hash = hashSecret(secret);
+  const cache = authCache(db, readOnly);
+  if (cache) {
+    const now = identityClock.now().getTime();
+    const held = heldAuthentication(cache, 'token', hash, now);
+    if (held) {
+      if (now - held.lastTouched >= LAST_USED_REFRESH_SECONDS * 1000) {
+        held.lastTouched = now;
+        await touchToken(db, held.tenantId, held.extra as string, ip);
+      }
+      return held.principal;
+    }
+  }
+  const stamp = cache?.stampAny() ?? null;
   // A token belongs to a user or to a service account (migration 0007); either must be active.
   // One statement, in one round trip on PostgreSQL (platform/db/scope.ts `readAsSystem`): the token,
   // its user or service account, its tenant and — for a user's token — the user's current role
@@ -57,6 +75,8 @@ async function authenticateApiToken(
     display_name: string;
     sa_permissions: string[] | null;
     user_kind: 'staff' | 'buyer' | null;
+    expires_at: string | Date | null;
+    last_used_at: string | Date | null;
     stale: boolean;
     assignments: AssignmentRow[] | string | null;
   }>(
@@ -64,6 +84,7 @@ async function authenticateApiToken(
     sql`
         select t.tenant_id, t.id, t.user_id, t.service_account_id, t.name, t.scopes,
                coalesce(u.display_name, s.name) as display_name, s.permissions as sa_permissions, u.kind as user_kind,
+               t.expires_at, t.last_used_at,
                (t.last_used_at is null or t.last_used_at < now() - make_interval(secs => ${LAST_USED_REFRESH_SECONDS})) as stale,
                case when t.user_id is not null then ${assignmentsJson(sql`t.tenant_id`, sql`t.user_id`)} end as assignments
           from api_tokens t
@@ -84,9 +105,52 @@ async function authenticateApiToken(
                       where tenant_id = ${row.tenant_id} and id = ${row.id}`),
     );
   }
+  const principal = tokenPrincipal(row);
+  if (principal.expired.length) {
+    await noticeExpiredAssignments(db, row.tenant_id, principal.expired);
+  } else if (cache) {
+    const now = identityClock.now().getTime();
+    const assignments =
+      typeof row.assignments === 'string'
+        ? (JSON.parse(row.assignments) as AssignmentRow[])
+        : row.assignments;
+    holdAuthentication(cache, stamp, 'token', hash, {
+      principal: principal.principal,
+      tenantId: row.tenant_id,
+      validUntil: Math.min(
+        row.expires_at === null ? Number.POSITIVE_INFINITY : new Date(row.expires_at).getTime(),
+        earliestExpiry(assignments ?? []),
+      ),
+      lastTouched: row.stale || row.last_used_at === null ? now : new Date(row.last_used_at).getTime(),
+      extra: row.id,
+    });
+  }
+  return principal.principal;
+}
+
+/** last_used_at of a token authenticated from the read cache (does not notify: migration 0020). */
+async function touchToken(db: Database, tenantId: string, tokenId: string, ip: string | null) {
+  await inSystemTransaction(db, (tx) =>
+    tx.execute(sql`update api_tokens set last_used_at = now(), last_used_ip = ${ip}
+                    where tenant_id = ${tenantId} and id = ${tokenId}`),
+  );
+}
+
+function tokenPrincipal(row: {
+  tenant_id: string;
+  id: string;
+  user_id: string | null;
+  service_account_id: string | null;
+  name: string;
+  scopes: string[];
+  display_name: string;
+  sa_permissions: string[] | null;
+  user_kind: 'staff' | 'buyer' | null;
+  assignments: AssignmentRow[] | string | null;
+}): { principal: Principal; expired: string[] } {
   if (row.service_account_id) {
     // A service account's token: its scopes ∩ the account's current permissions.
-    return {
+    const principal: Principal = {
       kind: 'tenant',
       tenantId: row.tenant_id,
       actor: {
@@ -100,14 +164,14 @@ async function authenticateApiToken(
         ),
       },
     };
+    return { principal, expired: [] };
   }
   // A user's token: its scopes ∩ the user's current role assignments (a revoked or expired
   // assignment narrows every token of the user at the next request).
   const grants = grantsOf(row.assignments ?? []);
-  if (grants.expired.length) await noticeExpiredAssignments(db, row.tenant_id, grants.expired);
   const permissions = intersectPermissions(parseTextArray(row.scopes), grants.permissions);
   const scopes = new Map([...grants.scoped].filter(([p]) => permissions.has(p) || permissions.has('*')));
-  return {
+  const principal: Principal = {
     kind: 'tenant',
     tenantId: row.tenant_id,
     actor: {
@@ -120,6 +184,7 @@ async function authenticateApiToken(
       ...(scopes.size ? { scopes } : {}),
     },
   };
+  return { principal, expired: grants.expired };
 }
 
 async function authenticateOperator(db: Database, secret: string): Promise<Principal | null> {

@@ -13,6 +13,13 @@ import { type Database, rows, type Tx } from '../db/database.ts';
 import { inSystemTransaction } from '../db/scope.ts';
 import { AppError, notFound } from '../http/problems.ts';
 import { newId } from '../ids.ts';
+import {
+  authCache,
+  changesNothing,
+  earliestExpiry,
+  heldAuthentication,
+  holdAuthentication,
+} from './auth-cache.ts';
 import type { Principal } from './authenticate.ts';
 import { identityClock } from './clock.ts';
 import { DEFAULT_SECURITY_SETTINGS } from './settings.ts';
@@ -99,8 +106,28 @@ const SEEN_REFRESH_MS = 15_000;
 export async function authenticateSession(
   db: Database,
   secret: string,
+  /** A request that changes nothing: may authenticate from the read cache (./auth-cache.ts). */
+  readOnly = false,
 ): Promise<{ principal: Principal; session: RequestSession } | null> {
   const now = identityClock.now();
+  const hash = hashSecret(secret);
+  const cache = authCache(db, readOnly);
+  if (cache) {
+    const held = heldAuthentication(cache, 'session', hash, now.getTime());
+    const { session, idleMs } = (held?.extra ?? {}) as { session: RequestSession; idleMs: number };
+    // Idle as far as this process knows: the database decides (another process may have seen it).
+    if (held && now.getTime() < held.lastTouched + idleMs) {
+      if (now.getTime() - held.lastTouched > SEEN_REFRESH_MS) {
+        held.lastTouched = now.getTime();
+        await inSystemTransaction(db, (tx) =>
+          tx.execute(sql`update sessions set last_seen_at = ${now.toISOString()}
+                          where tenant_id = ${session.tenantId} and id = ${session.id}`),
+        );
+      }
+      return { principal: held.principal, session: { ...session, secret } };
+    }
+  }
+  const stamp = cache?.stampAny() ?? null;
   let expired: { tenantId: string; ids: string[] } | null = null;
   const found = await inSystemTransaction(
     db,
@@ -126,7 +153,7 @@ export async function authenticateSession(
           join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
           join tenants n on n.id = s.tenant_id
           left join tenant_security_settings ts on ts.tenant_id = s.tenant_id
-         where s.secret_hash = ${hashSecret(secret)}
+         where s.secret_hash = ${hash}
            and s.revoked_at is null
            and s.stage = 'active'
            and u.status = 'active'
@@ -138,14 +165,20 @@ export async function authenticateSession(
       const lastSeen = new Date(row.last_seen_at).getTime();
       if (now.getTime() >= new Date(row.created_at).getTime() + absolute) return null;
       if (now.getTime() >= lastSeen + idle) return null;
-      if (now.getTime() - lastSeen > SEEN_REFRESH_MS) {
+      const touched = now.getTime() - lastSeen > SEEN_REFRESH_MS;
+      if (touched) {
         await tx.execute(sql`update sessions set last_seen_at = ${now.toISOString()}
                             where tenant_id = ${row.tenant_id} and id = ${row.id}`);
       }
-      // Role assignments are read on every request: a revocation or an expiry applies at the next one.
-      const grants = grantsOf(row.assignments);
+      // Role assignments are read on every request (or held until any of them changes or expires):
+      // a revocation or an expiry applies at the next one.
+      const assignments =
+        typeof row.assignments === 'string'
+          ? (JSON.parse(row.assignments) as AssignmentRow[])
+          : row.assignments;
+      const grants = grantsOf(assignments);
       if (grants.expired.length) expired = { tenantId: row.tenant_id, ids: grants.expired };
-      return {
+      const result: { principal: Principal; session: RequestSession } = {
         principal: {
           kind: 'tenant',
           tenantId: row.tenant_id,
@@ -162,6 +195,16 @@ export async function authenticateSession(
         },
         session: { id: row.id, tenantId: row.tenant_id, userId: row.user_id, secret },
       };
+      if (cache && !grants.expired.length) {
+        holdAuthentication(cache, stamp, 'session', hash, {
+          principal: result.principal,
+          tenantId: row.tenant_id,
+          validUntil: Math.min(new Date(row.created_at).getTime() + absolute, earliestExpiry(assignments)),
+          lastTouched: touched ? now.getTime() : lastSeen,
+          extra: { session: { ...result.session, secret: '' }, idleMs: idle },
+        });
+      }
+      return result;
     },
   );
   const noticed = expired as { tenantId: string; ids: string[] } | null;
@@ -335,7 +378,7 @@ export async function authenticateSessionCookie(
   if (!secret) return null;
   const permission = req.routeOptions.schema?.['x-permission'];
   if (permission === undefined || permission === 'public') return null;
-  const found = await authenticateSession(db, secret);
+  const found = await authenticateSession(db, secret, changesNothing(req));
   if (!found) return null;
   req.principal = found.principal;
   req.session = found.session;
