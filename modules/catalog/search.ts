@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import { cachedRead } from '../../platform/cache/read-cache.ts';
+import { cachedRead, readCacheOf } from '../../platform/cache/read-cache.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.ts';
@@ -22,9 +23,23 @@ export const ALL_VISIBLE: SQL = sql`true`;
 
 let visibility: VisibilityPredicate = () => ALL_VISIBLE;
 
-/** Installs the visibility rules (the storefronts module calls this when it is registered). */
-export function setCatalogVisibility(predicate: VisibilityPredicate): void {
+/**
+ * The caller's visibility condition together with a key naming it: two callers with the same key
+ * get the very same condition, so a search result computed for one may be served to the other from
+ * the read cache. The key says nothing else (not the user): buyers who see the same share entries.
+ */
+export type KeyedVisibility = (ctx: Ctx) => Promise<{ condition: SQL; key: string }>;
+
+let keyedVisibility: KeyedVisibility | null = async () => ({ condition: ALL_VISIBLE, key: 'all' });
+
+/**
+ * Installs the visibility rules (the storefronts module calls this when it is registered), and the
+ * keyed form of the same rules for the search's read cache. A predicate installed without its keyed
+ * form turns the search's cache off: nothing would say who may share a result.
+ */
+export function setCatalogVisibility(predicate: VisibilityPredicate, keyed?: KeyedVisibility): void {
   visibility = predicate;
+  keyedVisibility = keyed ?? null;
 }
 
 /**
@@ -66,8 +81,13 @@ export function productVisibility(ctx: Ctx) {
  * For the pricing module (which the catalogue does not import): the products of these SKUs, each
  * with the category path prices use — its first category (by ID, as `getProduct` lists them) and
  * that category's ancestors, root first — and whether the caller may see it (the same visibility
- * predicate as search and product reads). One statement whatever the number of SKUs; an unknown SKU
+ * rules as search and product reads). One statement whatever the number of SKUs; an unknown SKU
  * is absent from the map.
+ *
+ * For a read-only request with the read cache on, what is read is the same for every caller — each
+ * SKU's product, status and category paths (`skuPlacements`, cached under the SKU set) — and
+ * visibility is decided in JavaScript with the product page's check (`productVisibility`: the same
+ * decisions as the SQL condition). Otherwise the SQL condition decides, in the same statement.
  */
 export async function categoryPathsOfSkus(
   ctx: Ctx,
@@ -77,10 +97,53 @@ export async function categoryPathsOfSkus(
   const out = new Map<string, { productId: string; categoryPath: string[]; visible: boolean }>();
   const wanted = [...new Set(skus)];
   if (!wanted.length) return out;
-  const t = ctx.tenantId;
-  // `knownVisible`: SKUs of search hits, which the search already filtered.
+  if (ctx.readOnly && readCacheOf(ctx.db)) {
+    // `knownVisible`: SKUs of search hits, which the search already filtered.
+    const mayShow = opts.knownVisible ? null : await productVisibility(ctx);
+    const placed = await cachedRead(ctx, `catalog:sku-placements:${skuSetKey(wanted)}`, () =>
+      skuPlacements(ctx, wanted, ALL_VISIBLE),
+    );
+    for (const p of placed)
+      out.set(p.sku, {
+        productId: p.placement.id,
+        categoryPath: p.categoryPath,
+        visible: mayShow ? mayShow(p.placement) : true,
+      });
+    return out;
+  }
   const visible = opts.knownVisible ? ALL_VISIBLE : await visibility(ctx);
-  const found = rows<{ sku: string; product_id: string; visible: boolean; path: string[] | string | null }>(
+  for (const p of await skuPlacements(ctx, wanted, visible))
+    out.set(p.sku, { productId: p.placement.id, categoryPath: p.categoryPath, visible: p.visible });
+  return out;
+}
+
+/** A set of SKUs as a short text for cache keys: the SHA-256 of the sorted, distinct SKUs. */
+export function skuSetKey(skus: readonly string[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([...new Set(skus)].sort()))
+    .digest('base64url');
+}
+
+interface SkuPlacement {
+  sku: string;
+  /** What visibility rules look at (as the product page's `placement`). */
+  placement: { id: string; status: string; categoryPaths: string[] };
+  /** The path prices use: the first category and its ancestors, root first. */
+  categoryPath: string[];
+  /** `visible` evaluated in SQL (`true` when called with ALL_VISIBLE). */
+  visible: boolean;
+}
+
+async function skuPlacements(ctx: Ctx, wanted: readonly string[], visible: SQL): Promise<SkuPlacement[]> {
+  const t = ctx.tenantId;
+  const found = rows<{
+    sku: string;
+    product_id: string;
+    status: string;
+    category_paths: string[] | string | null;
+    visible: boolean;
+    path: string[] | string | null;
+  }>(
     await ctx.tx.execute(sql`with recursive v as (
         select v.sku, v.product_id,
                (select min(pc.category_id) from catalog_product_categories pc
@@ -93,15 +156,17 @@ export async function categoryPathsOfSkus(
         select up.sku, c.parent_id, up.depth + 1 from up
           join catalog_categories c on c.tenant_id = ${t} and c.id = up.id
          where c.parent_id is not null and up.depth < 49)
-      select v.sku, v.product_id, (${visible}) as visible,
+      select v.sku, v.product_id, p.status, p.category_paths, (${visible}) as visible,
              array(select up.id from up where up.sku = v.sku order by up.depth desc) as path
         from v join catalog_products p on p.tenant_id = ${t} and p.id = v.product_id`),
   );
-  for (const r of found) {
-    const path = typeof r.path === 'string' ? parseTextArray(r.path) : (r.path ?? []);
-    out.set(r.sku, { productId: r.product_id, categoryPath: path, visible: r.visible === true });
-  }
-  return out;
+  const textArray = (a: string[] | string | null) => (typeof a === 'string' ? parseTextArray(a) : (a ?? []));
+  return found.map((r) => ({
+    sku: r.sku,
+    placement: { id: r.product_id, status: r.status, categoryPaths: textArray(r.category_paths) },
+    categoryPath: textArray(r.path),
+    visible: r.visible === true,
+  }));
 }
 
 /** A `{a,b}` text array as some drivers return it (IDs: no quoting needed). */
@@ -134,8 +199,13 @@ export function setSearchPricing(pricing: SearchPricing | null): void {
   searchPricing = pricing;
 }
 
+/** The orders a search can be returned in (`sort`); `relevance` is the default. */
+export const SEARCH_SORTS = ['relevance', 'name', '-name', 'code', 'newest'] as const;
+export type SearchSort = (typeof SEARCH_SORTS)[number];
+
 export interface SearchQuery {
   q?: string;
+  sort?: SearchSort;
   /** The currency hits are priced in; default the storefront's (pricing module). */
   currency?: string;
   limit: number;
@@ -255,9 +325,9 @@ async function fuzzyQuery(ctx: Ctx, folded: string): Promise<string | null> {
  * then OR'ed with the full-text match so that one bitmap scan finds both); `fuzzy`: trigram word
  * similarity on names and references (typos), the FUZZY_LIMIT closest.
  */
-function matcher(ctx: Ctx, mode: string, q: string, prepared: PreparedQuery, where: SQL): SQL {
+function matcher(ctx: Ctx, mode: string, q: string, prepared: PreparedQuery, where: SQL, sortKey: SQL): SQL {
   const t = ctx.tenantId;
-  const columns = sql`p.brand_id, p.facet_categories, p.facet_attrs`;
+  const columns = sql`p.brand_id, p.facet_categories, p.facet_attrs, ${sortKey} as sk`;
   const base = sql`p.tenant_id = ${t} and p.status = 'active' and ${where}`;
   if (mode === ALL_MODE)
     return sql`select p.id, 0::numeric as score, 'all' as how, ${columns} from catalog_products p where ${base}`;
@@ -296,12 +366,82 @@ function matcher(ctx: Ctx, mode: string, q: string, prepared: PreparedQuery, whe
  * Search over the active, visible products with facets (first page). Ranked by score, then ID;
  * the cursor carries the mode, score and ID of the last hit. When the exact search finds nothing,
  * it falls back to typo-tolerant matching (the hits say `matched_by: fuzzy`).
+ *
+ * Everything but the prices — the query, the search statement with its total and facets, the
+ * hydration of the hits — comes from the read cache for a read-only request (`cachedRead`), keyed by
+ * what changes the result: the normalised query parameters, the reading languages and the caller's
+ * visibility key (`KeyedVisibility`: callers who see the same products share entries, whoever they
+ * are). The cache is dropped at every committed change of a table these statements read (migrations
+ * 0019 and 0022). The prices of the page's hits are resolved for this caller at every request, on a
+ * copy of the cached page.
  */
 export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string[]): Promise<SearchResult> {
   const r = await readingFor(ctx, wanted);
   const q = query.q?.trim() ?? '';
   const after = decodeCursor(query.cursor, 3);
-  const visible = await visibility(ctx);
+  const sort = query.sort ?? 'relevance';
+  // A cursor continues the order it was returned with: [mode, score, ID] by relevance,
+  // ['<mode>:<sort>', sort key, ID] otherwise.
+  const [cursorMode, cursorSort] = after ? String(after[0]).split(':') : [];
+  if (
+    after &&
+    (![FTS_MODE, FUZZY_MODE, ALL_MODE].includes(String(cursorMode)) ||
+      (cursorSort ?? 'relevance') !== sort ||
+      (sort === 'relevance' && !/^-?\d{1,12}(\.\d{1,6})?$/.test(String(after[1]))) ||
+      typeof after[1] !== 'string' ||
+      typeof after[2] !== 'string')
+  ) {
+    throw new AppError('invalid-cursor', 'The cursor is not one this API returned.', [
+      { in: 'query', pointer: '/cursor', detail: 'not a cursor returned by this endpoint' },
+    ]);
+  }
+  // The condition and its key come from one plan: the result stored under the key is computed with
+  // exactly that condition. No key (a predicate installed alone): no cache.
+  const seen = keyedVisibility ? await keyedVisibility(ctx) : { condition: await visibility(ctx), key: null };
+  const load = () => unpricedSearch(ctx, query, q, after, r, seen.condition);
+  if (seen.key === null) return priceHits(ctx, await load(), query.currency);
+  const attrs = typeof query.attr === 'string' ? [query.attr] : (query.attr ?? []);
+  const key = `catalog:search:${JSON.stringify([
+    seen.key,
+    r.locale,
+    r.fallback,
+    r.languages,
+    q,
+    query.limit,
+    sort,
+    after,
+    query.brand_id ?? null,
+    query.category_id ?? null,
+    // The attribute filters are a set: OR within a code, AND across codes, whatever their order.
+    [...new Set(attrs)].sort(),
+  ])}`;
+  return priceHits(ctx, await cachedRead(ctx, key, load, SEARCH_PAGE_UNITS), query.currency);
+}
+
+/**
+ * What a cached search page weighs in the read cache, against READ_CACHE_MAX_ENTRIES: about as much
+ * memory as ten product pages (twenty hits and their facets).
+ */
+const SEARCH_PAGE_UNITS = 10;
+
+/**
+ * A search page without prices (every hit's `price` null), and the line each hit is priced with: its
+ * first variant at its minimum order quantity, or null (no variant). What the read cache keeps: it is
+ * shared by every caller of the same visibility key and never mutated.
+ */
+interface UnpricedPage {
+  result: SearchResult;
+  lines: ({ sku: string; quantity: string } | null)[];
+}
+
+async function unpricedSearch(
+  ctx: Ctx,
+  query: SearchQuery,
+  q: string,
+  after: unknown[] | null,
+  r: Reading,
+  visible: SQL,
+): Promise<UnpricedPage> {
   const prepared = await prepareQuery(ctx, q, r.locale);
   // The category filter reads the product's precomputed category paths (migration 0016, GIN-indexed)
   // instead of walking the tree below the category for every candidate.
@@ -315,39 +455,33 @@ export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string
   );
 
   const where = filters.length ? sql`${visible} and ${sql.join(filters, sql` and `)}` : visible;
-  const candidates = (mode: string) => matcher(ctx, mode, q, prepared, where);
+  const order = sortOrder(query.sort ?? 'relevance', r);
+  const candidates = (mode: string) => matcher(ctx, mode, q, prepared, where, order.key);
 
-  if (
-    after &&
-    (![FTS_MODE, FUZZY_MODE, ALL_MODE].includes(String(after[0])) ||
-      !/^-?\d{1,12}(\.\d{1,6})?$/.test(String(after[1])) ||
-      typeof after[2] !== 'string')
-  ) {
-    throw new AppError('invalid-cursor', 'The cursor is not one this API returned.', [
-      { in: 'query', pointer: '/cursor', detail: 'not a cursor returned by this endpoint' },
-    ]);
-  }
-  let mode = after ? String(after[0]) : q ? FTS_MODE : ALL_MODE;
-  type Hit = { id: string; score: string; how: SearchHit['matched_by'] };
+  let mode = after ? String(after[0]).split(':')[0]! : q ? FTS_MODE : ALL_MODE;
   if (mode === FUZZY_MODE) prepared.fuzzy = await fuzzyQuery(ctx, prepared.folded);
   if (after) {
     // A later page: only the next hits, from the cursor's position (no count, no facets).
-    const page = rows<Hit>(
-      await ctx.tx.execute(sql`select id, score::text as score, how from (${candidates(mode)}) c
-        where (c.score < ${String(after[1])}::numeric or (c.score = ${String(after[1])}::numeric and c.id > ${String(after[2])}))
-        order by c.score desc, c.id limit ${query.limit + 1}`),
+    const position = order.relevance
+      ? sql`(c.score < ${String(after[1])}::numeric or (c.score = ${String(after[1])}::numeric and c.id > ${String(after[2])}))`
+      : order.descending
+        ? sql`(c.sk < ${String(after[1])} or (c.sk = ${String(after[1])} and c.id > ${String(after[2])}))`
+        : sql`(c.sk > ${String(after[1])} or (c.sk = ${String(after[1])} and c.id > ${String(after[2])}))`;
+    const page = rows<PageHit>(
+      await ctx.tx.execute(sql`select id, score::text as score, how, sk from (${candidates(mode)}) c
+        where ${position} order by ${order.by(sql`c`)} limit ${query.limit + 1}`),
     );
-    return finish(ctx, r, mode, page, query.limit, null, null, query.currency);
+    return finish(ctx, r, mode, page, query.limit, null, null, query.sort ?? 'relevance');
   }
 
   // The first page: one statement computes the matching set once and returns the page, the total
   // and the facet counts (over the best FACET_SAMPLE hits), from the precomputed facet columns.
   const codes = await filterableDefinitions(ctx);
-  let first = await firstPage(ctx, candidates(mode), query.limit, [...codes.keys()]);
+  let first = await firstPage(ctx, candidates(mode), query.limit, [...codes.keys()], order);
   if (first.total === 0 && mode === FTS_MODE && !looksLikeCode(q)) {
     mode = FUZZY_MODE;
     prepared.fuzzy = await fuzzyQuery(ctx, prepared.folded);
-    first = await firstPage(ctx, candidates(mode), query.limit, [...codes.keys()]);
+    first = await firstPage(ctx, candidates(mode), query.limit, [...codes.keys()], order);
   }
   return finish(
     ctx,
@@ -357,8 +491,76 @@ export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string
     query.limit,
     first.total,
     await facets(ctx, first.counted, codes, r),
-    query.currency,
+    query.sort ?? 'relevance',
   );
+}
+
+type PageHit = { id: string; score: string; how: SearchHit['matched_by']; sk: string | null };
+
+/**
+ * The order of a sort: the sort key each candidate carries (`sk`, text compared byte by byte so that
+ * the page and the cursor's position agree on every database) and the `order by` of a relation.
+ * Ties are broken by product ID, ascending, in every order.
+ */
+function sortOrder(
+  sort: SearchSort,
+  r: Reading,
+): { key: SQL; relevance: boolean; descending: boolean; by: (rel: SQL) => SQL } {
+  const byKey = (descending: boolean) => (rel: SQL) =>
+    descending ? sql`${rel}.sk desc, ${rel}.id` : sql`${rel}.sk, ${rel}.id`;
+  switch (sort) {
+    case 'name':
+    case '-name': {
+      const descending = sort === '-name';
+      return {
+        // At most 200 characters: the cursor carries it (longer names tie, then order by ID).
+        key: sql`left(lower(unaccent(coalesce(p.name->>${r.locale}, p.name->>${r.fallback}, p.code))), 200) collate "C"`,
+        relevance: false,
+        descending,
+        by: byKey(descending),
+      };
+    }
+    case 'code':
+      return {
+        key: sql`left(p.code, 200) collate "C"`,
+        relevance: false,
+        descending: false,
+        by: byKey(false),
+      };
+    case 'newest':
+      return {
+        key: sql`to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') collate "C"`,
+        relevance: false,
+        descending: true,
+        by: byKey(true),
+      };
+    default:
+      return {
+        key: sql`null::text`,
+        relevance: true,
+        descending: true,
+        by: (rel) => sql`${rel}.score desc, ${rel}.id`,
+      };
+  }
+}
+
+/**
+ * The caller's prices on a copy of the page (the cached one stays as it is), resolved in one batch
+ * by the pricing module (`setSearchPricing`); without it, or without priced lines, the page as is.
+ */
+async function priceHits(ctx: Ctx, found: UnpricedPage, currency: string | undefined): Promise<SearchResult> {
+  const priced = found.lines.flatMap((line, i) => (line ? [{ i, ...line }] : []));
+  if (!searchPricing || !priced.length) return found.result;
+  const resolved = await searchPricing(
+    ctx,
+    priced.map(({ sku, quantity }) => ({ sku, quantity })),
+    currency,
+  );
+  const prices: (HitPrice | null)[] = found.result.data.map(() => null);
+  priced.forEach(({ i }, k) => {
+    prices[i] = resolved[k] ?? null;
+  });
+  return { ...found.result, data: found.result.data.map((h, i) => ({ ...h, price: prices[i] ?? null })) };
 }
 
 /**
@@ -375,8 +577,9 @@ async function firstPage(
   candidates: SQL,
   limit: number,
   codes: string[],
+  order: ReturnType<typeof sortOrder>,
 ): Promise<{
-  page: { id: string; score: string; how: SearchHit['matched_by'] }[];
+  page: PageHit[];
   total: number;
   counted: Counted[];
 }> {
@@ -387,6 +590,7 @@ async function firstPage(
     how: string | null;
     key: string | null;
     n: number;
+    sk: string | null;
   }>(
     // `counted`: the hits themselves when there are at most FACET_SAMPLE (no sort), else the best
     // FACET_SAMPLE (the branch not taken is never run). One unnest pass counts brands (`b…`),
@@ -397,22 +601,23 @@ async function firstPage(
                   union all
                   select * from (select * from hits order by score desc, id limit ${FACET_SAMPLE}) best
                    where (select n from total) > ${FACET_SAMPLE})
-      select * from (select 'page' as kind, id, score::text as score, how, null::text as key, 0 as n
-                       from hits order by hits.score desc, hits.id limit ${limit + 1}) pg
+      select * from (select 'page' as kind, id, score::text as score, how, null::text as key,
+                            (row_number() over (order by ${order.by(sql`hits`)}))::int as n, sk::text as sk
+                       from hits order by ${order.by(sql`hits`)} limit ${limit + 1}) pg
       union all
-      select 'total', null, null, null, null, n from total
+      select 'total', null, null, null, null, n, null from total
       union all
-      select 'facet', null, null, null, k, count(*)::int
+      select 'facet', null, null, null, k, count(*)::int, null
         from counted, unnest(array['b' || brand_id] || array(select 'c' || c from unnest(facet_categories) c)
                              || array(select 'a' || a from unnest(facet_attrs) a)) k
        where k is not null group by k`),
   );
   const wanted = new Set(codes);
+  // UNION ALL keeps no order: the page is put back in the statement's order (its row numbers).
   const page = out
     .filter((o) => o.kind === 'page')
-    .map((o) => ({ id: o.id!, score: o.score!, how: o.how as SearchHit['matched_by'] }));
-  // UNION ALL keeps no order: the page is ordered again here (score desc, then ID).
-  page.sort((a, b) => Number(b.score) - Number(a.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .sort((a, b) => Number(a.n) - Number(b.n))
+    .map((o) => ({ id: o.id!, score: o.score!, how: o.how as SearchHit['matched_by'], sk: o.sk }));
   return {
     page,
     total: Number(out.find((o) => o.kind === 'total')?.n ?? 0),
@@ -431,20 +636,29 @@ async function finish(
   ctx: Ctx,
   r: Reading,
   mode: string,
-  page: { id: string; score: string; how: SearchHit['matched_by'] }[],
+  page: PageHit[],
   limit: number,
   total: number | null,
   facetCounts: SearchResult['facets'],
-  currency: string | undefined,
-): Promise<SearchResult> {
+  sort: SearchSort,
+): Promise<UnpricedPage> {
   const hits = page.slice(0, limit);
   const last = hits.at(-1);
+  const hydrated = await hydrateHits(ctx, hits, r);
+  const next = !(page.length > limit && last)
+    ? null
+    : sort === 'relevance'
+      ? encodeCursor([mode, last.score, last.id])
+      : encodeCursor([`${mode}:${sort}`, last.sk ?? '', last.id]);
   return {
-    locale: r.locale,
-    data: await hydrateHits(ctx, hits, r, currency),
-    next_cursor: page.length > limit && last ? encodeCursor([mode, last.score, last.id]) : null,
-    total,
-    facets: facetCounts,
+    result: {
+      locale: r.locale,
+      data: hydrated.hits,
+      next_cursor: next,
+      total,
+      facets: facetCounts,
+    },
+    lines: hydrated.lines,
   };
 }
 
@@ -452,9 +666,8 @@ async function hydrateHits(
   ctx: Ctx,
   hits: { id: string; score: string; how: SearchHit['matched_by'] }[],
   r: Reading,
-  currency: string | undefined,
-): Promise<SearchHit[]> {
-  if (!hits.length) return [];
+): Promise<{ hits: SearchHit[]; lines: UnpricedPage['lines'] }> {
+  if (!hits.length) return { hits: [], lines: [] };
   const ids = hits.map((h) => h.id);
   const t = ctx.tenantId;
   const ps = new Map(
@@ -481,44 +694,36 @@ async function hydrateHits(
     .from(variants)
     .where(and(eq(variants.tenantId, t), inArray(variants.productId, ids)))
     .orderBy(variants.position, variants.id);
-  // The page's prices in one batch: each hit's first variant at its minimum order quantity (or 1).
-  const firstVariants = hits.map((h) => vs.find((v) => v.productId === h.id));
-  const priced = firstVariants.flatMap((v, i) =>
-    v ? [{ i, sku: v.sku, quantity: String(Math.max(1, v.minOrderQty ?? 1)) }] : [],
-  );
-  const prices: (HitPrice | null)[] = hits.map(() => null);
-  if (searchPricing && priced.length) {
-    const resolved = await searchPricing(
-      ctx,
-      priced.map(({ sku, quantity }) => ({ sku, quantity })),
-      currency,
-    );
-    priced.forEach(({ i }, k) => {
-      prices[i] = resolved[k] ?? null;
-    });
-  }
   const images = await ctx.tx
     .select({ productId: media.productId, objectKey: media.objectKey, contentType: media.contentType })
     .from(media)
     .where(and(eq(media.tenantId, t), inArray(media.productId, ids), eq(media.kind, 'image')))
     .orderBy(media.position, media.id);
-  return hits.map((h, i) => {
-    const p = ps.get(h.id)!;
-    const img = images.find((m) => m.productId === h.id);
-    const b = p.brandId ? bs.get(p.brandId) : undefined;
-    return {
-      id: p.id,
-      code: p.code,
-      name: resolveText(p.name, r.locale, r.fallback, r.languages)?.text ?? null,
-      description: resolveText(p.description, r.locale, r.fallback, r.languages)?.text ?? null,
-      brand: b ? { id: b.id, name: b.name } : null,
-      skus: vs.filter((v) => v.productId === h.id).map((v) => v.sku),
-      image: img ? { object_key: img.objectKey, content_type: img.contentType } : null,
-      score: Number(h.score),
-      matched_by: h.how,
-      price: prices[i] ?? null,
-    };
-  });
+  return {
+    hits: hits.map((h) => {
+      const p = ps.get(h.id)!;
+      const img = images.find((m) => m.productId === h.id);
+      const b = p.brandId ? bs.get(p.brandId) : undefined;
+      return {
+        id: p.id,
+        code: p.code,
+        name: resolveText(p.name, r.locale, r.fallback, r.languages)?.text ?? null,
+        description: resolveText(p.description, r.locale, r.fallback, r.languages)?.text ?? null,
+        brand: b ? { id: b.id, name: b.name } : null,
+        skus: vs.filter((v) => v.productId === h.id).map((v) => v.sku),
+        image: img ? { object_key: img.objectKey, content_type: img.contentType } : null,
+        score: Number(h.score),
+        matched_by: h.how,
+        price: null,
+      };
+    }),
+    // The page's prices, in one batch per request: each hit's first variant at its minimum order
+    // quantity (or 1).
+    lines: hits.map((h) => {
+      const v = vs.find((x) => x.productId === h.id);
+      return v ? { sku: v.sku, quantity: String(Math.max(1, v.minOrderQty ?? 1)) } : null;
+    }),
+  };
 }
 
 interface FacetDefinition {

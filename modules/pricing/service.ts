@@ -1,7 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { assertNotInitiator, personOf } from '../../platform/access/four-eyes.ts';
 import { hasPermission } from '../../platform/access/permissions.ts';
+import { scopeFilter } from '../../platform/access/scope.ts';
 import { audit, changesOf } from '../../platform/audit/record.ts';
+import { cachedRead, readCacheOf } from '../../platform/cache/read-cache.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
 import { publish } from '../../platform/events/outbox.ts';
@@ -9,7 +11,7 @@ import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { AppError, conflict, type FieldError, notFound } from '../../platform/http/problems.ts';
 import { newId } from '../../platform/ids.ts';
 import { getAccount } from '../accounts/service.ts';
-import { categoryPathsOfSkus, type HitPrice } from '../catalog/search.ts';
+import { categoryPathsOfSkus, type HitPrice, skuSetKey } from '../catalog/search.ts';
 import { getCategory } from '../catalog/service.ts';
 import { getCustomerGroup, getStorefront, groupIdsOfAccount, viewerOf } from '../storefronts/service.ts';
 import './events.ts';
@@ -1298,6 +1300,13 @@ interface PriceContext {
  * at the tenant, the storefront, the account's groups or the account (with these SKUs' entries), the
  * groups' discount levels, the promotions valid at the date, and the SKUs' category paths — with a
  * constant number of statements, whatever the number of SKUs.
+ *
+ * A read-only request (`ctx.readOnly`) with the read cache on reads each part from the cache
+ * (platform/cache/read-cache.ts; dropped at every committed change of the tables they come from,
+ * migrations 0019 and 0021), keyed by everything but the date: the lists, discounts and promotions
+ * are read whatever their validity and the date is applied here, to the microsecond, exactly as the
+ * SQL condition `valid_from <= at < valid_to` (null bounds open) does otherwise. So a list that
+ * starts at 10:00 applies to the first request after 10:00 with no change to the database.
  */
 async function loadPriceContext(
   ctx: Ctx,
@@ -1307,17 +1316,14 @@ async function loadPriceContext(
   knownVisible = false,
 ): Promise<PriceContext> {
   if (q.storefront_id) {
-    const sf = await getStorefront(ctx, q.storefront_id);
+    const sf = await storefrontOf(ctx, q.storefront_id);
     if (!sf.currencies.includes(q.currency))
       throw new AppError('business-rule-violation', `Storefront ${sf.code} does not sell in ${q.currency}.`, [
         { in: part, pointer: '/currency', detail: `the storefront sells in ${sf.currencies.join(', ')}` },
       ]);
   }
   let groupIds = knownAccounts.get(q);
-  if (!groupIds) {
-    if (q.account_id) await getAccount(ctx, q.account_id);
-    groupIds = q.account_id ? await groupIdsOfAccount(ctx, q.account_id) : [];
-  }
+  if (!groupIds) groupIds = q.account_id ? await groupsOfAccount(ctx, q.account_id) : [];
   const at = q.date ?? new Date().toISOString();
   const keys = [
     'all:*',
@@ -1326,27 +1332,203 @@ async function loadPriceContext(
     ...(q.account_id ? [`account:${q.account_id}`] : []),
   ];
   const wanted = [...new Set(skus)];
-  const t = ctx.tenantId;
-  const valid = sql`(valid_from is null or valid_from <= ${at}::timestamptz) and (valid_to is null or valid_to > ${at}::timestamptz)`;
+  // The cached form needs the date to the microsecond, as PostgreSQL reads it; a date this cannot
+  // read exactly (more than 6 decimals, a leap second…) goes to the database, as without the cache.
+  const atUs = instantMicros(at);
+  const cached = atUs !== null && ctx.readOnly === true && readCacheOf(ctx.db) !== null;
+  const valid = cached
+    ? sql`true`
+    : sql`(valid_from is null or valid_from <= ${at}::timestamptz) and (valid_to is null or valid_to > ${at}::timestamptz)`;
+  const inForce = <T extends Bounds>(items: readonly T[]): readonly T[] =>
+    cached ? items.filter((i) => validAt(i, atUs!)) : items;
+  const sortedKeys = [...keys].sort();
+  const sortedGroups = [...groupIds].sort();
+  const lists = await readCached(
+    ctx,
+    cached,
+    `pricing:lists:${JSON.stringify([q.currency, sortedKeys, skuSetKey(wanted)])}`,
+    () => loadLists(ctx, q.currency, sortedKeys, wanted, valid),
+  );
+  const discounts = groupIds.length
+    ? await readCached(ctx, cached, `pricing:group-discounts:${JSON.stringify(sortedGroups)}`, () =>
+        loadDiscounts(ctx, sortedGroups, valid),
+      )
+    : [];
+  const promotions = await readCached(ctx, cached, 'pricing:promotions', () => loadPromotions(ctx, valid));
+  return {
+    currency: q.currency,
+    at,
+    accountId: q.account_id ?? null,
+    storefrontId: q.storefront_id ?? '',
+    groupIds,
+    lists: inForce(lists).map((l) => ({
+      list: {
+        id: l.id,
+        currency: q.currency,
+        validFrom: iso(l.valid_from),
+        validTo: iso(l.valid_to),
+        targets: l.targets,
+      },
+      bySku: l.bySku,
+    })),
+    groupDiscounts: inForce(discounts).map((d) => ({
+      id: d.id,
+      groupId: d.group_id,
+      percent: plain(d.percent),
+      scope: { skus: d.skus, categoryIds: d.category_ids },
+      validFrom: iso(d.valid_from),
+      validTo: iso(d.valid_to),
+    })),
+    promotions: inForce(promotions).map((r): Promotion => {
+      const p = toPromotion(r);
+      return {
+        id: p.id,
+        targets: p.targets.map(audienceOf),
+        scope: { skus: p.skus, categoryIds: p.category_ids },
+        discount: p.discount,
+        stackable: p.stackable,
+        priority: p.priority,
+        excludeNetPrices: p.exclude_net_prices,
+        validFrom: p.valid_from,
+        validTo: p.valid_to,
+      };
+    }),
+    products: await categoryPathsOfSkus(ctx, wanted, { knownVisible }),
+  };
+}
+
+/** `load()` through the read cache when `cached`, else straight from the database. */
+const readCached = <T>(ctx: Ctx, cached: boolean, key: string, load: () => Promise<T>): Promise<T> =>
+  cached ? cachedRead(ctx, key, load) : load();
+
+/**
+ * A storefront's code and currencies, as `getStorefront` reads them for this caller (a storefront
+ * outside a staff member's storefront scope answers like an unknown one: the scope is in the key).
+ */
+async function storefrontOf(ctx: Ctx, id: string): Promise<{ code: string; currencies: string[] }> {
+  const scope = scopeFilter(ctx.actor, 'storefronts.storefront.read', 'storefront');
+  const found = await cachedRead(ctx, `pricing:storefront:${id}:${JSON.stringify(scope)}`, () =>
+    getStorefront(ctx, id).then(
+      (sf) => ({ code: sf.code, currencies: sf.currencies }),
+      (e) => {
+        if (e instanceof AppError && e.type === 'not-found') return null;
+        throw e;
+      },
+    ),
+  );
+  if (!found) throw notFound(`Storefront ${id}`);
+  return found;
+}
+
+/**
+ * The groups of an account that `getAccount` finds for this caller (404 otherwise; an account
+ * outside the caller's account scope answers like an unknown one: the scope is in the key).
+ */
+async function groupsOfAccount(ctx: Ctx, id: string): Promise<string[]> {
+  const scope = scopeFilter(ctx.actor, 'accounts.account.read', 'account');
+  const found = await cachedRead(ctx, `pricing:account-groups:${id}:${JSON.stringify(scope)}`, async () => {
+    try {
+      await getAccount(ctx, id);
+    } catch (e) {
+      if (e instanceof AppError && e.type === 'not-found') return null;
+      throw e;
+    }
+    return groupIdsOfAccount(ctx, id);
+  });
+  if (!found) throw notFound(`Account ${id}`);
+  return found;
+}
+
+/** Validity bounds in microseconds since the epoch, as PostgreSQL compares them; null: open. */
+interface Bounds {
+  from_us: bigint | null;
+  to_us: bigint | null;
+}
+
+/** `[from, to)` at `at`, null bounds open: the SQL condition of the uncached reads. */
+function validAt(b: Bounds, at: bigint): boolean {
+  return (b.from_us === null || b.from_us <= at) && (b.to_us === null || at < b.to_us);
+}
+
+/** A timestamptz column as microseconds since the epoch (exact: `extract` is numeric), as text. */
+const micros = (column: string) =>
+  sql.raw(`trunc(extract(epoch from ${column}) * 1000000)::text as ${column.replace(/^\w+\./, '')}_us`);
+
+const FAR = 10n ** 30n;
+/** The text of `micros`: ±Infinity for PostgreSQL's infinite timestamps. */
+function bound(text: string | null): bigint | null {
+  if (text === null) return null;
+  if (text === 'Infinity') return FAR;
+  if (text === '-Infinity') return -FAR;
+  return BigInt(text);
+}
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$/;
+
+/**
+ * An RFC 3339 instant as microseconds since the epoch, exactly as PostgreSQL reads it as a
+ * timestamptz; null for what this does not read exactly (no offset, more than 6 decimals, a leap
+ * second, hour 24, an impossible date): the caller then leaves the comparison to the database.
+ */
+export function instantMicros(text: string): bigint | null {
+  const m = RFC3339.exec(text);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return null;
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  if (date.getUTCMonth() !== mo - 1) return null; // 31 April, 30 February…
+  date.setUTCHours(h, mi, s, 0);
+  let offsetMin = 0;
+  if (!m[8]) {
+    const [oh, om] = [Number(m[10]), Number(m[11] ?? 0)];
+    if (oh > 14 || om > 59) return null;
+    offsetMin = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const fraction = BigInt((m[7] ?? '').padEnd(6, '0'));
+  return BigInt(date.getTime() - offsetMin * 60_000) * 1000n + fraction;
+}
+
+interface LoadedList extends Bounds {
+  id: string;
+  valid_from: string | Date | null;
+  valid_to: string | Date | null;
+  /** The list's targets among those asked for. */
+  targets: Audience[];
+  /** The list's entries for the requested SKUs, by SKU. */
+  bySku: Map<string, PriceListEntry>;
+}
+
+/** The lists of `currency` targeted at one of `keys` (and valid where `valid`), with these SKUs' breaks. */
+async function loadLists(
+  ctx: Ctx,
+  currency: string,
+  keys: readonly string[],
+  wanted: readonly string[],
+  valid: SQL,
+): Promise<LoadedList[]> {
   const found = rows<{
     id: string;
     valid_from: string | Date | null;
     valid_to: string | Date | null;
+    valid_from_us: string | null;
+    valid_to_us: string | null;
     targets: string[];
     breaks: { sku: string; min_quantity: string; unit_price: string }[] | string | null;
   }>(
-    await ctx.tx.execute(sql`select l.id, l.valid_from, l.valid_to,
+    await ctx.tx.execute(sql`select l.id, l.valid_from, l.valid_to, ${micros('l.valid_from')}, ${micros('l.valid_to')},
         array(select pt.target_key from price_list_targets pt where pt.tenant_id = l.tenant_id and pt.price_list_id = l.id
                and pt.target_key in (select jsonb_array_elements_text(${json(keys)}::jsonb))) as targets,
         (select jsonb_agg(jsonb_build_object('sku', e.sku, 'min_quantity', e.min_quantity::text, 'unit_price', e.unit_price::text))
            from price_list_entries e where e.tenant_id = l.tenant_id and e.price_list_id = l.id
             and e.sku = any(array(select jsonb_array_elements_text(${json(wanted)}::jsonb)))) as breaks
       from price_lists l
-     where l.tenant_id = ${t} and l.currency = ${q.currency} and ${valid}
+     where l.tenant_id = ${ctx.tenantId} and l.currency = ${currency} and ${valid}
        and exists (select 1 from price_list_targets pt where pt.tenant_id = l.tenant_id and pt.price_list_id = l.id
                     and pt.target_key in (select jsonb_array_elements_text(${json(keys)}::jsonb)))`),
   );
-  const lists = found.map((l) => {
+  return found.map((l) => {
     const breaks = (typeof l.breaks === 'string' ? JSON.parse(l.breaks) : l.breaks) as
       | { sku: string; min_quantity: string; unit_price: string }[]
       | null;
@@ -1363,56 +1545,41 @@ async function loadPriceContext(
       });
     }
     return {
-      list: {
-        id: l.id,
-        currency: q.currency,
-        validFrom: iso(l.valid_from),
-        validTo: iso(l.valid_to),
-        targets: l.targets.map((k) => audienceOf(targetOfKey(k))),
-      },
+      id: l.id,
+      valid_from: l.valid_from,
+      valid_to: l.valid_to,
+      from_us: bound(l.valid_from_us),
+      to_us: bound(l.valid_to_us),
+      targets: l.targets.map((k) => audienceOf(targetOfKey(k))),
       bySku,
     };
   });
-  const discounts = groupIds.length
-    ? rows<DiscountRow>(
-        await ctx.tx.execute(sql`select id, group_id, percent::text, skus, category_ids, valid_from, valid_to, created_at
-          from group_discounts where tenant_id = ${t} and ${valid}
-           and group_id in (select jsonb_array_elements_text(${json(groupIds)}::jsonb))`),
-      )
-    : [];
-  const promotions = rows<PromotionRow>(
-    await ctx.tx.execute(sql`select ${PROMO_COLUMNS} from promotions where tenant_id = ${t} and ${valid}`),
-  ).map(toPromotion);
-  return {
-    currency: q.currency,
-    at,
-    accountId: q.account_id ?? null,
-    storefrontId: q.storefront_id ?? '',
-    groupIds,
-    lists,
-    groupDiscounts: discounts.map((d) => ({
-      id: d.id,
-      groupId: d.group_id,
-      percent: plain(d.percent),
-      scope: { skus: d.skus, categoryIds: d.category_ids },
-      validFrom: iso(d.valid_from),
-      validTo: iso(d.valid_to),
-    })),
-    promotions: promotions.map(
-      (p): Promotion => ({
-        id: p.id,
-        targets: p.targets.map(audienceOf),
-        scope: { skus: p.skus, categoryIds: p.category_ids },
-        discount: p.discount,
-        stackable: p.stackable,
-        priority: p.priority,
-        excludeNetPrices: p.exclude_net_prices,
-        validFrom: p.valid_from,
-        validTo: p.valid_to,
-      }),
-    ),
-    products: await categoryPathsOfSkus(ctx, wanted, { knownVisible }),
-  };
+}
+
+async function loadDiscounts(
+  ctx: Ctx,
+  groupIds: readonly string[],
+  valid: SQL,
+): Promise<(DiscountRow & Bounds)[]> {
+  return rows<DiscountRow & { valid_from_us: string | null; valid_to_us: string | null }>(
+    await ctx.tx.execute(sql`select id, group_id, percent::text, skus, category_ids, valid_from, valid_to, created_at,
+        ${micros('valid_from')}, ${micros('valid_to')}
+      from group_discounts where tenant_id = ${ctx.tenantId} and ${valid}
+       and group_id in (select jsonb_array_elements_text(${json(groupIds)}::jsonb))`),
+  ).map((d) => ({ ...d, from_us: bound(d.valid_from_us), to_us: bound(d.valid_to_us) }));
+}
+
+async function loadPromotions(ctx: Ctx, valid: SQL): Promise<(PromotionRow & Bounds)[]> {
+  return rows<PromotionRow & { valid_from_us: string | null; valid_to_us: string | null }>(
+    await ctx.tx.execute(sql`select ${PROMO_COLUMNS}, ${micros('valid_from')}, ${micros('valid_to')}
+      from promotions where tenant_id = ${ctx.tenantId} and ${valid}`),
+  ).map((p) => ({
+    ...p,
+    // Parsed once (the cached rows are shared and never changed).
+    targets: typeof p.targets === 'string' ? (JSON.parse(p.targets) as TargetInput[]) : p.targets,
+    from_us: bound(p.valid_from_us),
+    to_us: bound(p.valid_to_us),
+  }));
 }
 
 /**
@@ -1591,7 +1758,7 @@ export async function priceSearchHits(
   if (!cur) {
     const viewer = await viewerOf(ctx);
     if (!viewer?.storefrontId) return none;
-    cur = (await getStorefront(ctx, viewer.storefrontId)).currencies[0];
+    cur = (await storefrontOf(ctx, viewer.storefrontId)).currencies[0];
     if (!cur) return none;
   }
   const { data } = await resolveLines(ctx, { currency: cur, lines }, 'query', true);

@@ -2,7 +2,7 @@ import type { ModuleDefinition } from '../../platform/module.ts';
 import { ALL_VISIBLE, setCatalogVisibility, setProductVisibility } from '../catalog/search.ts';
 import { storefrontRoutes } from './routes.ts';
 import { planAllows } from './rules.ts';
-import { visibilityCondition, visibilityPlan } from './service.ts';
+import { keyedVisibilityCondition, visibilityCondition, visibilityPlan } from './service.ts';
 
 /**
  * Storefronts (shops with domains and theme), customer groups, and visibility rules. Registering the
@@ -31,7 +31,10 @@ export const storefrontsModule: ModuleDefinition = {
     },
   ],
   routes: (deps) => {
-    setCatalogVisibility((ctx) => visibilityCondition(ctx, ALL_VISIBLE));
+    setCatalogVisibility(
+      (ctx) => visibilityCondition(ctx, ALL_VISIBLE),
+      (ctx) => keyedVisibilityCondition(ctx, ALL_VISIBLE),
+    );
     setProductVisibility(async (ctx) => {
       const plan = await visibilityPlan(ctx);
       return plan ? (p) => planAllows(plan, p) : null;

@@ -203,6 +203,23 @@ export function planAllows(
   return true;
 }
 
+/**
+ * What a plan lets its viewer see, as a canonical text — for results shared between viewers (the
+ * catalogue search's read cache): the plan's decisions in order, each its effect and target, which is
+ * all that `planAllows` and `conditionOfPlan` read (not the rules' IDs nor their subjects). Equal keys
+ * therefore mean exactly the same visible products; buyers of the same storefront, groups and rules
+ * share one. `all` for unrestricted callers (no plan: staff, integrations), apart from every plan.
+ */
+export function visibilityKey(plan: VisibilityPlan | null): string {
+  if (!plan) return 'all';
+  const decisions = plan.list.map(({ rule: { effect, target } }) => [
+    effect,
+    target.kind,
+    target.kind === 'product' ? target.productId : target.kind === 'category' ? target.categoryId : null,
+  ]);
+  return `plan:${JSON.stringify(decisions)}`;
+}
+
 // ─── Storefront fields ───────────────────────────────────────────────────────────────────────
 
 /** A host name as registered in the tenant directory: lower case, no port, no trailing dot. */

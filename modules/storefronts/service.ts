@@ -25,6 +25,7 @@ import {
   type Viewer,
   type VisibilityPlan,
   type VisibilityRule,
+  visibilityKey,
 } from './rules.ts';
 
 const iso = (v: string | Date) => new Date(v).toISOString();
@@ -889,6 +890,19 @@ export async function storefrontIdOfHost(ctx: Ctx): Promise<string | null> {
 export async function visibilityCondition(ctx: Ctx, unrestricted: SQL): Promise<SQL> {
   const plan = await visibilityPlan(ctx);
   return plan ? conditionOfPlan(plan) : unrestricted;
+}
+
+/**
+ * The visibility condition with its key (rules.ts `visibilityKey`), both from one and the same plan:
+ * a result computed under this condition is exactly what every caller of the same key may see (the
+ * catalogue search caches its results under the key, not the user).
+ */
+export async function keyedVisibilityCondition(
+  ctx: Ctx,
+  unrestricted: SQL,
+): Promise<{ condition: SQL; key: string }> {
+  const plan = await visibilityPlan(ctx);
+  return { condition: plan ? conditionOfPlan(plan) : unrestricted, key: visibilityKey(plan) };
 }
 
 /**

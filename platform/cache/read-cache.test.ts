@@ -88,4 +88,21 @@ describe('the read cache (rules)', () => {
     c.storeAs(c.stamp('ten_a'), 'ten_a', 'auth3', 'y');
     expect(c.get('ten_a', 'auth3')).toBeUndefined();
   });
+
+  it('weighs entries: a heavy one (a search page) pushes out as many light ones, and one heavier than the whole cache is not kept', () => {
+    const c = live({ maxEntries: 10 });
+    for (let i = 0; i < 10; i++) c.store(c.stamp('t'), `p${i}`, i);
+    expect(c.units).toBe(10);
+    c.store(c.stamp('t'), 'page', 'search page', 4);
+    expect(c.get('t', 'page')).toBe('search page');
+    expect(c.size).toBe(7); // p0–p3 went
+    expect(c.units).toBe(10);
+    expect(c.get('t', 'p3')).toBeUndefined();
+    expect(c.get('t', 'p4')).toBe(4);
+    c.store(c.stamp('t'), 'huge', 'x', 11);
+    expect(c.get('t', 'huge')).toBeUndefined();
+    expect(c.units).toBe(10);
+    c.invalidate('*');
+    expect(c.units).toBe(0);
+  });
 });

@@ -23,7 +23,8 @@ export interface ReadCache {
   /** Taken before reading: `store` keeps the result only if the tenant did not change since. */
   stamp(tenantId: string): Stamp | null;
   get<T>(tenantId: string, key: string): T | undefined;
-  store<T>(stamp: Stamp | null, key: string, value: T): void;
+  /** `units`: what the entry weighs against `maxEntries` (1 by default; a search page weighs more). */
+  store<T>(stamp: Stamp | null, key: string, value: T, units?: number): void;
   /**
    * For reads that find their tenant only as they read (authentication): a stamp of every tenant,
    * then `storeAs` keeps the result only if that tenant did not change since the stamp.
@@ -33,6 +34,8 @@ export interface ReadCache {
   /** Drops a tenant's entries ('*': every tenant's). */
   invalidate(tenantId: string): void;
   readonly size: number;
+  /** The weight of the entries held (≤ maxEntries). */
+  readonly units: number;
   readonly live: boolean;
 }
 
@@ -47,6 +50,7 @@ export interface Stamp {
 
 interface Entry {
   value: unknown;
+  units: number;
   generation: number;
   epoch: number;
   expires: number;
@@ -63,6 +67,7 @@ export class TenantReadCache implements ReadCache {
   private readonly lastChange = new Map<string, number>();
   /** Insertion order = least recently used first. */
   private readonly entries = new Map<string, Entry>();
+  private held = 0;
   live = false;
 
   constructor(
@@ -74,6 +79,17 @@ export class TenantReadCache implements ReadCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  get units(): number {
+    return this.held;
+  }
+
+  private drop(k: string): void {
+    const e = this.entries.get(k);
+    if (!e) return;
+    this.held -= e.units;
+    this.entries.delete(k);
   }
 
   private now(): number {
@@ -111,7 +127,7 @@ export class TenantReadCache implements ReadCache {
       e.generation !== (this.generations.get(tenantId) ?? 0) ||
       e.expires <= this.now()
     ) {
-      this.entries.delete(k);
+      this.drop(k);
       return undefined;
     }
     // Most recently used last.
@@ -120,21 +136,23 @@ export class TenantReadCache implements ReadCache {
     return e.value as T;
   }
 
-  store<T>(stamp: Stamp | null, key: string, value: T): void {
+  store<T>(stamp: Stamp | null, key: string, value: T, units = 1): void {
     if (!stamp || !this.live) return;
     if (stamp.epoch !== this.epoch || stamp.generation !== (this.generations.get(stamp.tenantId) ?? 0))
       return;
+    if (units > this.opts.maxEntries) return;
     const k = `${stamp.tenantId}\u0000${key}`;
-    this.entries.delete(k);
+    this.drop(k);
     this.entries.set(k, {
       value,
+      units,
       generation: stamp.generation,
       epoch: stamp.epoch,
       expires: this.now() + this.opts.ttlMs,
     });
-    while (this.entries.size > this.opts.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+    this.held += units;
+    while (this.held > this.opts.maxEntries) {
+      this.drop(this.entries.keys().next().value as string);
     }
   }
 
@@ -142,6 +160,7 @@ export class TenantReadCache implements ReadCache {
     if (tenantId === '*' || tenantId === '') {
       this.epoch++;
       this.entries.clear();
+      this.held = 0;
       return;
     }
     this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
@@ -191,13 +210,19 @@ export async function startReadCache(
  * tenant, and every table `load` reads must notify (migration 0019). The cached value is shared by
  * every later reader: never mutate it.
  */
-export async function cachedRead<T>(ctx: Ctx, key: string, load: () => Promise<T>): Promise<T> {
+export async function cachedRead<T>(
+  ctx: Ctx,
+  key: string,
+  load: () => Promise<T>,
+  /** What the result weighs against READ_CACHE_MAX_ENTRIES (1: a product; more for a search page). */
+  units = 1,
+): Promise<T> {
   const cache = ctx.readOnly ? readCacheOf(ctx.db) : null;
   if (!cache) return load();
   const hit = cache.get<{ value: T }>(ctx.tenantId, key);
   if (hit) return hit.value;
   const stamp = cache.stamp(ctx.tenantId);
   const value = await load();
-  cache.store(stamp, key, { value });
+  cache.store(stamp, key, { value }, units);
   return value;
 }

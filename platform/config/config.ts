@@ -21,7 +21,7 @@ export interface Config {
   trustProxy: boolean;
   /** Time allowed for in-flight requests to finish after SIGTERM before the process exits anyway. */
   shutdownGraceMs: number;
-  /** Read cache (platform/cache/read-cache.ts): at most this many entries per process; 0 turns it off. */
+  /** Read cache (platform/cache/read-cache.ts): at most this many entry units per process (a search page weighs 10); 0 turns it off. */
   readCacheMaxEntries: number;
   /** Read cache: an entry's longest life, in seconds (invalidation by notification is the rule). */
   readCacheTtlS: number;

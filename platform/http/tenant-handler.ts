@@ -7,6 +7,7 @@ import { canonicalJson } from '../canonical-json.ts';
 import type { Ctx } from '../context.ts';
 import { type Database, rows } from '../db/database.ts';
 import { inTenantTransaction } from '../db/scope.ts';
+import { changesNothing } from '../identity/auth-cache.ts';
 import { AppError } from './problems.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -71,6 +72,8 @@ export async function inTenant<T>(
   }
   const key = rawKey as string | undefined;
   const route = req.routeOptions.url ?? req.url;
+  // GET/HEAD, and a POST that changes nothing (`x-read-only`, e.g. pricing a cart): may use the read cache.
+  const readOnly = changesNothing(req);
   const requestHash = key
     ? createHash('sha256')
         .update(canonicalJson([req.method, route, req.params ?? {}, req.body ?? null]))
@@ -106,7 +109,7 @@ export async function inTenant<T>(
         tx,
         db,
         afterCommit,
-        readOnly: req.method === 'GET' || req.method === 'HEAD',
+        readOnly,
       };
       const result = await fn(ctx);
       // Every write (and every audited read) leaves an event in this same transaction. Services
@@ -128,7 +131,7 @@ export async function inTenant<T>(
     const result = await run();
     // Read your own writes: this process drops the tenant's cached reads before answering; the
     // database's notification (platform/cache/read-cache.ts) reaches every process a moment later.
-    if (req.method !== 'GET' && req.method !== 'HEAD') readCacheOf(db)?.invalidate(tenantId);
+    if (!readOnly) readCacheOf(db)?.invalidate(tenantId);
     return result;
   } catch (err) {
     // Two requests with the same key at once: the second waited on the first's key row, then
