@@ -159,6 +159,20 @@ describe('the storefront in Chromium', () => {
     const before = await page.getByTestId('catalog-total').textContent();
     await page.getByTestId('category-outillage').click();
     await expect.poll(() => page.getByTestId('catalog-total').textContent()).not.toBe(before);
+    // Sorted by name, Z → A (kept in the URL): the cards follow the order, accents and case ignored.
+    await page.getByLabel('Trier par').selectOption('-name');
+    await page.waitForURL((u) => u.searchParams.get('sort') === '-name');
+    const fold = (n: string) =>
+      n
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .toLowerCase();
+    await expect
+      .poll(async () => {
+        const names = (await page.getByTestId('hit-name').allTextContents()).map(fold);
+        return names.length > 1 && names.every((n, i) => i === 0 || names[i - 1]! >= n);
+      })
+      .toBe(true);
 
     // Results as you type: a misspelt name.
     const box = page.getByRole('searchbox', { name: 'Rechercher un produit' });

@@ -334,11 +334,79 @@ describe.each(DRIVERS)('catalogue API, on %s', (driver) => {
       ]);
     });
 
+    it('sorts by name (either way, accents ignored), code or newest; the cursor keeps the order and refuses another', async () => {
+      const walk = async (sort: string, locale = 'fr') => {
+        const first = await api(acme, 'GET', `/search?q=foret&limit=7&locale=${locale}&sort=${sort}`);
+        expect(first.status, JSON.stringify(first.body)).toBe(200);
+        expect(first.body.total).toBe(30);
+        const hits = [...first.body.data];
+        let cursor = first.body.next_cursor;
+        while (cursor) {
+          const page = await api(
+            acme,
+            'GET',
+            `/search?q=foret&limit=7&locale=${locale}&sort=${sort}&cursor=${cursor}`,
+          );
+          expect(page.status, JSON.stringify(page.body)).toBe(200);
+          hits.push(...page.body.data);
+          cursor = page.body.next_cursor;
+        }
+        expect(new Set(hits.map((h: { id: string }) => h.id)).size).toBe(30);
+        return hits as { id: string; code: string; name: string }[];
+      };
+      const fold = (n: string) =>
+        n
+          .normalize('NFD')
+          .replace(/[\u0300-\u036f]/g, '')
+          .toLowerCase();
+      const byte = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+      // "Foret béton 10 mm" before "Foret béton 2 mm": text order, as a buyer's A→Z list shows it.
+      const names = (await walk('name')).map((h) => h.name);
+      expect(names).toEqual([...names].sort((a, b) => byte(fold(a), fold(b))));
+      expect(names[0]).toBe('Foret béton 0 mm (nouveau)');
+      const reversed = (await walk('-name', 'en')).map((h) => h.name);
+      expect(reversed).toEqual([...reversed].sort((a, b) => byte(fold(b), fold(a))));
+      const codes = (await walk('code')).map((h) => h.code);
+      expect(codes).toEqual([...codes].sort(byte));
+      const newest = await walk('newest');
+      expect(newest).toHaveLength(30);
+      // The relevance order stays the default, and a cursor of one order is refused for another.
+      const byName = await api(acme, 'GET', '/search?q=foret&limit=5&sort=name');
+      const wrong = await api(
+        acme,
+        'GET',
+        `/search?q=foret&limit=5&sort=code&cursor=${byName.body.next_cursor}`,
+      );
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.errors[0].pointer).toBe('/cursor');
+      const noSort = await api(acme, 'GET', `/search?q=foret&limit=5&cursor=${byName.body.next_cursor}`);
+      expect(noSort.status).toBe(400);
+      const unknown = await api(acme, 'GET', '/search?q=foret&sort=price');
+      expect(unknown.status).toBe(400);
+      expect(JSON.stringify(unknown.body.errors)).toContain('sort');
+    });
+
     it('shows only active products', async () => {
       await product(acme, { code: 'DRAFT-1', family_id: ids.family, name: { fr: 'Perceuse prototype' } });
       const res = await api(acme, 'GET', '/search?q=prototype');
       expect(res.body.total).toBe(0);
     });
+  });
+
+  it("the search's GIN indexes keep no pending list (every search would scan it: migration 0023)", async () => {
+    const found = await t.db.session((db) =>
+      db.query<{ name: string; options: string[] | string | null }>(
+        `select c.relname as name, c.reloptions as options from pg_class c join pg_am a on a.oid = c.relam
+          where a.amname = 'gin' and c.relname like 'catalog\\_%' order by 1`,
+      ),
+    );
+    expect(found.map((f) => f.name)).toEqual([
+      'catalog_products_category_paths',
+      'catalog_products_search',
+      'catalog_products_trgm',
+      'catalog_search_words_trgm',
+    ]);
+    for (const f of found) expect(String(f.options), f.name).toContain('fastupdate=off');
   });
 
   it('measures completeness and catalogue health on a known dataset', async () => {

@@ -9,7 +9,7 @@ import type { ModuleDeps } from '../../platform/module.ts';
 import { BULK_MAX_ITEMS, bulkUpsertProducts } from './bulk.ts';
 import { mediaContentRoutes } from './media-routes.ts';
 import { parseAcceptLanguage } from './rules.ts';
-import { catalogHealth, searchCatalog } from './search.ts';
+import { catalogHealth, SEARCH_SORTS, searchCatalog } from './search.ts';
 import {
   addRelation,
   categoryTree,
@@ -1392,6 +1392,16 @@ export function catalogRoutes(deps: ModuleDeps): FastifyPluginAsyncTypebox {
               brand_id: Type.Optional(IdSchema('brand')),
               category_id: Type.Optional(IdSchema('cat')),
               attr: AttrQuery,
+              sort: Type.Optional(
+                Type.Union(
+                  SEARCH_SORTS.map((s) => Type.Literal(s)),
+                  {
+                    description:
+                      'Order of the hits: `relevance` (default: best match first), `name` / `-name` (the name in the reading language, A→Z / Z→A, accents and case ignored), `code` (product code), `newest` (most recently created first). Ties by product ID. A cursor continues the order it was returned with.',
+                    examples: ['name'],
+                  },
+                ),
+              ),
             },
             { additionalProperties: false },
           ),

@@ -11791,6 +11791,11 @@ export interface operations {
                  *     ]
                  */
                 attr?: string[];
+                /**
+                 * @description Order of the hits: `relevance` (default: best match first), `name` / `-name` (the name in the reading language, A→Z / Z→A, accents and case ignored), `code` (product code), `newest` (most recently created first). Ties by product ID. A cursor continues the order it was returned with.
+                 * @example name
+                 */
+                sort?: "relevance" | "name" | "-name" | "code" | "newest";
             };
             header?: never;
             path?: never;

@@ -8,6 +8,7 @@ import {
   CloseButton,
   Grid,
   Group,
+  NativeSelect,
   NavLink,
   Radio,
   SegmentedControl,
@@ -28,7 +29,9 @@ import { useFormat } from '../i18n/format.ts';
 import { AnchorLink } from '../ui/AnchorLink.tsx';
 import { EmptyState } from '../ui/EmptyState.tsx';
 import {
+  CATALOG_SORTS,
   type CatalogFilters,
+  type CatalogSort,
   type CategoryNode,
   catalogSearch,
   categoryTreeQuery,
@@ -55,11 +58,16 @@ export function CatalogPage(props: { filters: CatalogFilters }) {
   const [view, setView] = useState<View>('grid');
   const [text, setText] = useState(filters.q ?? '');
   const [debounced] = useDebouncedValue(text.trim(), 300);
-  // cursors[i]: the cursor of page i (undefined for the first).
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const filtersKey = JSON.stringify(filters);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: other filters restart from the first page
-  useEffect(() => setCursors([undefined]), [filtersKey, lang]);
+  // cursors[i]: the cursor of page i (undefined for the first), for these filters and language only:
+  // other filters (or another order, whose cursors the API refuses) restart from the first page.
+  const filtersKey = JSON.stringify([filters, lang]);
+  const [paging, setPaging] = useState<{ key: string; cursors: (string | undefined)[] }>({
+    key: filtersKey,
+    cursors: [undefined],
+  });
+  const cursors = paging.key === filtersKey ? paging.cursors : [undefined];
+  const setCursors = (change: (c: (string | undefined)[]) => (string | undefined)[]) =>
+    setPaging({ key: filtersKey, cursors: change(cursors) });
   // The header's search (or a link) changed ?q=: the field follows.
   useEffect(() => setText(filters.q ?? ''), [filters.q]);
 
@@ -120,6 +128,24 @@ export function CatalogPage(props: { filters: CatalogFilters }) {
                   />
                 ) : null
               }
+            />
+            <NativeSelect
+              label={t('storefront.catalog.sort')}
+              value={filters.sort ?? 'relevance'}
+              onChange={(e) =>
+                setFilters({
+                  ...filters,
+                  sort:
+                    e.currentTarget.value === 'relevance'
+                      ? undefined
+                      : (e.currentTarget.value as CatalogSort),
+                })
+              }
+              data={CATALOG_SORTS.map((s) => ({
+                value: s,
+                label: t(`storefront.catalog.sort_${s.replace('-', 'desc_')}`),
+              }))}
+              data-testid="catalog-sort"
             />
             <SegmentedControl
               aria-label={t('storefront.catalog.view')}
@@ -240,7 +266,7 @@ function HitCard({ hit }: { hit: SearchHit }) {
         <Avatar radius="sm" size="lg" color="gray" aria-hidden>
           {(hit.name ?? hit.code).slice(0, 1)}
         </Avatar>
-        <AnchorLink to="/products/$productId" params={{ productId: hit.id }} fw={600}>
+        <AnchorLink to="/products/$productId" params={{ productId: hit.id }} fw={600} data-testid="hit-name">
           {hit.name ?? hit.code}
         </AnchorLink>
         {hit.brand ? (

@@ -26,7 +26,12 @@ export interface CatalogFilters {
   brand?: string | undefined;
   /** `code:value` on filterable attributes. */
   attr?: string[] | undefined;
+  /** The order of the hits (GET /catalog/search `sort`); relevance when absent. */
+  sort?: CatalogSort | undefined;
 }
+
+export const CATALOG_SORTS = ['relevance', 'name', '-name', 'code', 'newest'] as const;
+export type CatalogSort = (typeof CATALOG_SORTS)[number];
 
 /** The URL's search parameters of /catalog, checked (TanStack Router's validateSearch). */
 export function catalogSearch(search: Record<string, unknown>): CatalogFilters {
@@ -39,6 +44,10 @@ export function catalogSearch(search: Record<string, unknown>): CatalogFilters {
     category: str(search.category),
     brand: str(search.brand),
     attr: attr.length ? attr : undefined,
+    sort:
+      typeof search.sort === 'string' && (CATALOG_SORTS as readonly string[]).includes(search.sort)
+        ? (search.sort as CatalogSort)
+        : undefined,
   };
 }
 
@@ -56,6 +65,7 @@ export function searchQuery(filters: CatalogFilters, locale: string, cursor?: st
               ...(filters.category ? { category_id: filters.category } : {}),
               ...(filters.brand ? { brand_id: filters.brand } : {}),
               ...(filters.attr?.length ? { attr: filters.attr } : {}),
+              ...(filters.sort && filters.sort !== 'relevance' ? { sort: filters.sort } : {}),
               ...(cursor ? { cursor } : {}),
               locale,
               limit,
