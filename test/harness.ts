@@ -150,3 +150,15 @@ export async function startTestApp(
     },
   };
 }
+
+/**
+ * Polls `fn` until it answers true (every 20 ms, at most `tries` times): for what another connection
+ * delivers a moment after a commit (a read-cache notification). False when it never did.
+ */
+export async function eventually(fn: () => Promise<boolean>, tries = 150): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (await fn()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}

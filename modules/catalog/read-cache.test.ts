@@ -4,7 +4,7 @@ import { readCacheOf } from '../../platform/cache/read-cache.ts';
 import { runAsTenant } from '../../platform/context.ts';
 import { addUser } from '../../platform/identity/testing.ts';
 import { createApiToken } from '../../platform/identity/users.ts';
-import { DRIVERS, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
+import { DRIVERS, eventually, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
 
 /**
  * The product page answers from the read cache (platform/cache/read-cache.ts) and is never stale
@@ -21,13 +21,6 @@ describe.each(DRIVERS)('the product page and the read cache, on %s', (driver) =>
   const staff = (method: string, path: string, body?: unknown) =>
     t.api(method, path, { token: acme.token, ...(body !== undefined ? { body } : {}) });
   const asBuyer = (path: string) => t.api('GET', path, { token: buyerToken });
-  const eventually = async (fn: () => Promise<boolean>) => {
-    for (let i = 0; i < 100; i++) {
-      if (await fn()) return true;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return false;
-  };
 
   beforeAll(async () => {
     t = await startTestApp(driver);

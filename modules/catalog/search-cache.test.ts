@@ -8,7 +8,7 @@ import { readCacheOf, TenantReadCache } from '../../platform/cache/read-cache.ts
 import { runAsTenant } from '../../platform/context.ts';
 import { addUser } from '../../platform/identity/testing.ts';
 import { createApiToken } from '../../platform/identity/users.ts';
-import { DRIVERS, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
+import { DRIVERS, eventually, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
 import { planAllows, type RankedRule, type VisibilityPlan, visibilityKey } from '../storefronts/rules.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON of unknown shape, read by the assertions
@@ -113,13 +113,6 @@ describe.each(DRIVERS)('the buyer’s search page and the read cache, on %s', (d
   };
   const Q = 'q=perceuse&limit=20&currency=EUR';
   const forget = () => readCacheOf(t.db)?.invalidate(acme.tenantId);
-  const eventually = async (fn: () => Promise<boolean>) => {
-    for (let i = 0; i < 100; i++) {
-      if (await fn()) return true;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return false;
-  };
   const priceOf = (body: Json, code: string) =>
     body.data.find((h: { code: string }) => h.code === code)?.price?.unit_price?.amount ?? null;
   const facetNames = (body: Json) => ({

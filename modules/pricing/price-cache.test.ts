@@ -7,7 +7,7 @@ import { runAsTenant } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
 import { addUser } from '../../platform/identity/testing.ts';
 import { createApiToken } from '../../platform/identity/users.ts';
-import { DRIVERS, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
+import { DRIVERS, eventually, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
 import { instantMicros, resolvePriceBatch } from './service.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON of unknown shape, read by the assertions
@@ -81,13 +81,6 @@ describe.each(DRIVERS)('prices from the read cache, on %s', (driver) => {
     runAsTenant(t.db, { tenantId: acme.tenantId }, fn);
   /** A change made behind the API's back (another process, a script): only the notification tells. */
   const behindTheBack = (statement: ReturnType<typeof sql>) => asTenant((ctx) => ctx.tx.execute(statement));
-  const eventually = async (fn: () => Promise<boolean>) => {
-    for (let i = 0; i < 100; i++) {
-      if (await fn()) return true;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return false;
-  };
 
   beforeAll(async () => {
     record(true);

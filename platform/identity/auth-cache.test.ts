@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DRIVERS, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
+import { DRIVERS, eventually, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
 import { readCacheOf } from '../cache/read-cache.ts';
 import { runAsTenant } from '../context.ts';
 import { rows } from '../db/database.ts';
@@ -20,13 +20,6 @@ describe.each(DRIVERS)('authentication from the read cache, on %s', (driver) => 
   let acme: TestTenant;
   let buyerId: string;
 
-  const eventually = async (fn: () => Promise<boolean>) => {
-    for (let i = 0; i < 150; i++) {
-      if (await fn()) return true;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return false;
-  };
   const newToken = async (userId: string, opts: { expiresAt?: Date } = {}) =>
     runAsTenant(
       t.db,

@@ -64,22 +64,15 @@ async function authenticateApiToken(
   // A token belongs to a user or to a service account (migration 0007); either must be active.
   // One statement, in one round trip on PostgreSQL (platform/db/scope.ts `readAsSystem`): the token,
   // its user or service account, its tenant and — for a user's token — the user's current role
-  // assignments (read at every request: a revocation or an expiry applies at the next one).
-  const [row] = await readAsSystem<{
-    tenant_id: string;
-    id: string;
-    user_id: string | null;
-    service_account_id: string | null;
-    name: string;
-    scopes: string[];
-    display_name: string;
-    sa_permissions: string[] | null;
-    user_kind: 'staff' | 'buyer' | null;
-    expires_at: string | Date | null;
-    last_used_at: string | Date | null;
-    stale: boolean;
-    assignments: AssignmentRow[] | string | null;
-  }>(
+  // assignments (read at every write, and at every read the read cache does not answer: a revocation
+  // or an expiry applies at the next request — auth-cache.ts).
+  const [row] = await readAsSystem<
+    TokenRow & {
+      expires_at: string | Date | null;
+      last_used_at: string | Date | null;
+      stale: boolean;
+    }
+  >(
     db,
     sql`
         select t.tenant_id, t.id, t.user_id, t.service_account_id, t.name, t.scopes,
@@ -136,7 +129,8 @@ async function touchToken(db: Database, tenantId: string, tokenId: string, ip: s
   );
 }
 
-function tokenPrincipal(row: {
+/** What authentication reads of an API token (with its user or service account). */
+interface TokenRow {
   tenant_id: string;
   id: string;
   user_id: string | null;
@@ -147,7 +141,9 @@ function tokenPrincipal(row: {
   sa_permissions: string[] | null;
   user_kind: 'staff' | 'buyer' | null;
   assignments: AssignmentRow[] | string | null;
-}): { principal: Principal; expired: string[] } {
+}
+
+function tokenPrincipal(row: TokenRow): { principal: Principal; expired: string[] } {
   if (row.service_account_id) {
     // A service account's token: its scopes ∩ the account's current permissions.
     const principal: Principal = {
