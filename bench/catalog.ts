@@ -31,12 +31,12 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
-import { benchId, type Dataset, fidelityCheck, generateDataset, skuOf } from './dataset.ts';
+import { ADJ, benchId, type Dataset, fidelityCheck, generateDataset, NOUNS, skuOf } from './dataset.ts';
 
 const SKUS = Number(process.env.BENCH_SKUS ?? 100_000);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
-const ONLY = (process.env.BENCH_ONLY ?? 'search,category,product,cart').split(',');
+const ONLY = (process.env.BENCH_ONLY ?? 'search,search-cold,category,product,product-cold,cart').split(',');
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (!adminUrl) throw new Error('Set BENCH_DATABASE_URL or TEST_DATABASE_URL (a PostgreSQL server)');
 const CLK_TCK = 100; // jiffies per second on Linux
@@ -165,6 +165,29 @@ async function main() {
     path: `/api/v1/catalog/search?${qs({ ...s, limit: 20, ...PRICED })}`,
     headers: buyer,
   }));
+  // Searches that never repeat within a run (the read cache cannot answer them): what a search costs
+  // when nobody asked the same thing since the last change — noun + adjective + size in fr or en, some
+  // without accents, and SKU prefixes; a fixed pseudo-random sequence.
+  const fold = (t: string) => t.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  const coldSearches = Array.from({ length: 6000 }, (_, k) => {
+    const h = (k * 2654435761) >>> 0;
+    const [nfr, nen] = NOUNS[h % NOUNS.length]!;
+    const [afr, aen] = ADJ[(h >>> 8) % ADJ.length]!;
+    const size = 2 + ((h >>> 16) % 97);
+    const q =
+      k % 10 === 9
+        ? `SKU${String((h >>> 4) % ds.products).padStart(7, '0')}`
+        : k % 2
+          ? `${aen} ${nen} ${size}`
+          : k % 4 === 2
+            ? fold(`${nfr} ${afr} ${size}`)
+            : `${nfr} ${afr} ${size}`;
+    return {
+      method: 'GET' as const,
+      path: `/api/v1/catalog/search?${qs({ q, locale: k % 2 && k % 10 !== 9 ? 'en' : 'fr', limit: 20, ...PRICED })}`,
+      headers: buyer,
+    };
+  });
   const cats = ['r0', 'r1s2', 'r2s3l1', 'r3s0', 'r4s5l4', 'r5'].map((c) => ds.categoryIds[c]!);
   const listings = cats.map((c, i) => ({
     method: 'GET' as const,
@@ -182,6 +205,16 @@ async function main() {
     path: `/api/v1/catalog/products/${benchId('prod', i)}?locale=fr`,
     headers: buyer,
   }));
+  // Product pages that never repeat within a run: 20,000 visible products, more than the read cache holds.
+  const coldPages = Array.from({ length: 20_000 }, (_, k) => {
+    let j = Math.floor((k * ds.products) / 20_000);
+    while (j % 10 === 9 || j % 50 === 7 || Math.floor((j % 240) / 30) === 7) j++;
+    return {
+      method: 'GET' as const,
+      path: `/api/v1/catalog/products/${benchId('prod', j)}?locale=fr`,
+      headers: buyer,
+    };
+  });
   const cartLines = Array.from({ length: 50 }, (_, k) => ({
     sku: skuOf(visible[k % visible.length]! + k, k % 2),
     quantity: String(1 + (k % 12)),
@@ -198,16 +231,33 @@ async function main() {
       lines: cartLines.map((l, k) => ({ sku: l.sku, quantity: String(1 + ((k + c * 5) % 12)) })),
     }),
   }));
+  // autocannon sends a `requests` list from its start on every connection (each request 8 times):
+  // one request whose path comes from a counter shared by all connections sends each once.
+  function unique(list: { method: 'GET'; path: string; headers: Record<string, string> }[]) {
+    let next = 0;
+    return [
+      {
+        method: 'GET' as const,
+        headers: buyer,
+        setupRequest: (req: autocannon.Request) => ({ ...req, path: list[next++ % list.length]!.path }),
+      },
+    ];
+  }
   const workloads: { key: string; name: string; requests: autocannon.Request[] }[] = [
     { key: 'search', name: 'search + facets + prices (buyer, 8 q.)', requests: searches },
     { key: 'category', name: 'category + facets + prices (buyer)', requests: listings },
+    { key: 'search-cold', name: 'search, never the same twice (buyer)', requests: unique(coldSearches) },
     { key: 'product', name: 'product page (buyer, 64 products)', requests: pages },
+    { key: 'product-cold', name: 'product page, never the same twice', requests: unique(coldPages) },
     { key: 'cart', name: 'price a 50-line cart (1 batch request)', requests: carts },
   ];
 
   // Sanity: each request answers 200 (and the buyer never sees root 7 except product 239).
+  // (A workload of unique requests is checked on the last few of its list, which a run does not reach.)
   for (const w of workloads.filter((w) => ONLY.includes(w.key)))
-    for (const r of w.requests) {
+    for (const r of (w.requests[0]?.setupRequest
+      ? (w.key === 'search-cold' ? coldSearches : coldPages).slice(-3)
+      : w.requests) as autocannon.Request[]) {
       const res = await fetch(`${server.url}${r.path}`, {
         method: r.method,
         headers: r.headers as Record<string, string>,
