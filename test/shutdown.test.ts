@@ -113,12 +113,19 @@ describe('SIGTERM while requests are in flight', () => {
     expect(JSON.parse((probes[firstDraining] as { result: HttpResult }).result.body)).toEqual({
       status: 'draining',
     });
-    expect(statuses.slice(firstDraining + 1).every((s) => s === 503 || s === 'ECONNREFUSED')).toBe(true);
+    // (A connection the kernel queued just as the listener closed is reset rather than refused: on a
+    // loaded machine a probe can land in that instant. Either way it is not served.)
+    expect(
+      statuses.slice(firstDraining + 1).every((s) => s === 503 || s === 'ECONNREFUSED' || s === 'ECONNRESET'),
+      `readiness probes: ${statuses}`,
+    ).toBe(true);
 
     // The listener stays open during the drain delay, then refuses new connections — while the
     // slow requests are still running.
     const refused = probes.at(-1)!;
-    expect(refused).toMatchObject({ error: 'ECONNREFUSED' });
+    expect(['ECONNREFUSED', 'ECONNRESET'], `readiness probes: ${statuses}`).toContain(
+      (refused as { error?: string }).error,
+    );
     expect(refused.at).toBeGreaterThanOrEqual(drainMs - 50);
     const lastAnswerAt = Math.max(...answers.map((a) => a.at));
     expect(refused.at).toBeLessThan(lastAnswerAt);
