@@ -1,10 +1,10 @@
-import { Alert, Button, Card, Group, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Card, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../api/client.ts';
 import { ApiForm } from '../ui/Form.tsx';
+import { confirmed, NewPasswordFields, RefusedToken, SignInLinks } from './NewPassword.tsx';
 
 /**
  * The page an invitation mail links to (`/invitations/accept?tenant=…&token=…`): the invited person
@@ -33,14 +33,7 @@ export function AcceptInvitationPage(props: { token: string | undefined; tenant:
         {done ? (
           <Stack data-testid="invitation-accepted">
             <Text>{t('auth.invitation.done')}</Text>
-            <Group>
-              <Button component={Link} to="/console/login">
-                {t('auth.invitation.sign_in_console')}
-              </Button>
-              <Button component={Link} to="/login" variant="default">
-                {t('auth.invitation.sign_in_shop')}
-              </Button>
-            </Group>
+            <SignInLinks />
           </Stack>
         ) : (
           <ApiForm
@@ -48,10 +41,7 @@ export function AcceptInvitationPage(props: { token: string | undefined; tenant:
             aria-label={t('auth.invitation.title')}
             submitLabel={t('auth.invitation.submit')}
             onSubmit={async (v) => {
-              if (v.password !== v.confirm) {
-                form.setFieldError('confirm', t('auth.invitation.mismatch'));
-                return;
-              }
+              if (!confirmed(form, v.password, v.confirm, t('auth.invitation.mismatch'))) return;
               await call(
                 client.POST('/api/v1/auth/invitations/accept', {
                   body: {
@@ -66,31 +56,14 @@ export function AcceptInvitationPage(props: { token: string | undefined; tenant:
             }}
           >
             <Text size="sm">{t('auth.invitation.intro')}</Text>
-            {/* A refused invitation (used, expired) is reported on `token`, which has no input. */}
-            {form.errors.token ? (
-              <Alert color="red" role="alert">
-                {t('auth.invitation.invalid')}
-              </Alert>
-            ) : null}
+            <RefusedToken error={form.errors.token} message={t('auth.invitation.invalid')} />
             <TextInput
               label={t('auth.invitation.display_name')}
               autoComplete="name"
               required
               {...form.getInputProps('display_name')}
             />
-            <PasswordInput
-              label={t('auth.invitation.password')}
-              description={t('auth.invitation.password_help')}
-              autoComplete="new-password"
-              required
-              {...form.getInputProps('password')}
-            />
-            <PasswordInput
-              label={t('auth.invitation.confirm')}
-              autoComplete="new-password"
-              required
-              {...form.getInputProps('confirm')}
-            />
+            <NewPasswordFields form={form} field="password" label={t('auth.invitation.password')} />
           </ApiForm>
         )}
       </Card>

@@ -1,10 +1,10 @@
-import { Alert, Button, Card, Group, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Card, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../api/client.ts';
 import { ApiForm } from '../ui/Form.tsx';
+import { confirmed, NewPasswordFields, RefusedToken, SignInLinks } from './NewPassword.tsx';
 
 /**
  * "Forgot your password?" (`/password-reset`): without a token, asks for the e-mail address and
@@ -73,14 +73,7 @@ function NewPassword(props: { token: string; tenant: string | undefined }) {
     return (
       <Stack data-testid="password-reset-done">
         <Text>{t('auth.reset.done')}</Text>
-        <Group>
-          <Button component={Link} to="/console/login">
-            {t('auth.invitation.sign_in_console')}
-          </Button>
-          <Button component={Link} to="/login" variant="default">
-            {t('auth.invitation.sign_in_shop')}
-          </Button>
-        </Group>
+        <SignInLinks />
       </Stack>
     );
   return (
@@ -89,10 +82,7 @@ function NewPassword(props: { token: string; tenant: string | undefined }) {
       aria-label={t('auth.reset.title')}
       submitLabel={t('auth.reset.submit')}
       onSubmit={async (v) => {
-        if (v.new_password !== v.confirm) {
-          form.setFieldError('confirm', t('auth.invitation.mismatch'));
-          return;
-        }
+        if (!confirmed(form, v.new_password, v.confirm, t('auth.invitation.mismatch'))) return;
         await call(
           client.POST('/api/v1/auth/password-reset/confirm', {
             body: {
@@ -105,25 +95,8 @@ function NewPassword(props: { token: string; tenant: string | undefined }) {
         setDone(true);
       }}
     >
-      {/* A refused token (used, expired) is reported on `token`, which has no input. */}
-      {form.errors.token ? (
-        <Alert color="red" role="alert">
-          {t('auth.reset.invalid')}
-        </Alert>
-      ) : null}
-      <PasswordInput
-        label={t('auth.reset.new_password')}
-        description={t('auth.invitation.password_help')}
-        autoComplete="new-password"
-        required
-        {...form.getInputProps('new_password')}
-      />
-      <PasswordInput
-        label={t('auth.invitation.confirm')}
-        autoComplete="new-password"
-        required
-        {...form.getInputProps('confirm')}
-      />
+      <RefusedToken error={form.errors.token} message={t('auth.reset.invalid')} />
+      <NewPasswordFields form={form} field="new_password" label={t('auth.reset.new_password')} />
     </ApiForm>
   );
 }

@@ -28,52 +28,72 @@ const ANY = 'any';
 /** Everything cached about visibility rules. */
 export const RULES_KEY = ['visibility-rules'] as const;
 
-/** The storefront, group or account a rule is for: its kind, then which one. */
-export function SubjectPicker(props: {
-  type: SubjectType | '';
+interface PickerProps<K extends string> {
+  type: K | '';
   id: string;
-  onChange: (type: SubjectType | '', id: string) => void;
-  /** A filter: the kind may be left empty ("any"). */
+  onChange: (type: K | '', id: string) => void;
+  /** A filter: the kind may be left empty ("any"), and the one chosen may be cleared. */
   optional?: boolean;
   typeError?: string | undefined;
   idError?: string | undefined;
-}) {
+}
+
+/** The kind of a subject or target (`visibility.<side>.<kind>`), "any" first when optional. */
+function KindSelect<K extends string>(props: PickerProps<K> & { side: 'subject' | 'target'; kinds: K[] }) {
+  const { t } = useTranslation();
+  const kinds = props.kinds.map((k) => ({ value: k, label: t(`visibility.${props.side}.${k}`) }));
+  return (
+    <Select
+      label={t(`visibility.${props.side}.kind`)}
+      data={props.optional ? [{ value: ANY, label: t('visibility.any') }, ...kinds] : kinds}
+      value={props.type || ANY}
+      allowDeselect={false}
+      required={!props.optional}
+      onChange={(v) => props.onChange((v && v !== ANY ? v : '') as K | '', '')}
+      error={props.typeError}
+    />
+  );
+}
+
+/** Which one of a kind, from a list known in advance (storefronts, groups, categories). */
+function WhichSelect<K extends string>(
+  props: PickerProps<K> & { kind: K; label: string; data: { value: string; label: string }[] },
+) {
+  return (
+    <Select
+      label={props.label}
+      searchable
+      clearable={props.optional ?? false}
+      required={!props.optional}
+      data={props.data}
+      value={props.id || null}
+      onChange={(v) => props.onChange(props.kind, v ?? '')}
+      error={props.idError}
+    />
+  );
+}
+
+/** The storefront, group or account a rule is for: its kind, then which one. */
+export function SubjectPicker(props: PickerProps<SubjectType>) {
   const { t } = useTranslation();
   const storefronts = useStorefrontsList();
   const groups = useCustomerGroups();
-  const kinds = SUBJECT_TYPES.map((k) => ({ value: k, label: t(`visibility.subject.${k}`) }));
   return (
     <Group grow align="flex-start">
-      <Select
-        label={t('visibility.subject.kind')}
-        data={props.optional ? [{ value: ANY, label: t('visibility.any') }, ...kinds] : kinds}
-        value={props.type || ANY}
-        allowDeselect={false}
-        required={!props.optional}
-        onChange={(v) => props.onChange((v && v !== ANY ? v : '') as SubjectType | '', '')}
-        error={props.typeError}
-      />
+      <KindSelect {...props} side="subject" kinds={SUBJECT_TYPES} />
       {props.type === 'storefront' ? (
-        <Select
+        <WhichSelect
+          {...props}
+          kind="storefront"
           label={t('visibility.subject.which_storefront')}
-          searchable
-          clearable={props.optional ?? false}
-          required={!props.optional}
           data={(storefronts.data?.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
-          value={props.id || null}
-          onChange={(v) => props.onChange('storefront', v ?? '')}
-          error={props.idError}
         />
       ) : props.type === 'group' ? (
-        <Select
+        <WhichSelect
+          {...props}
+          kind="group"
           label={t('visibility.subject.which_group')}
-          searchable
-          clearable={props.optional ?? false}
-          required={!props.optional}
           data={(groups.data?.data ?? []).map((g) => ({ value: g.id, label: g.name }))}
-          value={props.id || null}
-          onChange={(v) => props.onChange('group', v ?? '')}
-          error={props.idError}
         />
       ) : props.type === 'account' ? (
         <AccountPicker
@@ -89,38 +109,18 @@ export function SubjectPicker(props: {
 }
 
 /** The whole catalogue, a category (and all under it) or one product. */
-export function TargetPicker(props: {
-  type: TargetType | '';
-  id: string;
-  onChange: (type: TargetType | '', id: string) => void;
-  optional?: boolean;
-  typeError?: string | undefined;
-  idError?: string | undefined;
-}) {
+export function TargetPicker(props: PickerProps<TargetType>) {
   const { t } = useTranslation();
   const categories = useCategoryOptions();
-  const kinds = TARGET_TYPES.map((k) => ({ value: k, label: t(`visibility.target.${k}`) }));
   return (
     <Group grow align="flex-start">
-      <Select
-        label={t('visibility.target.kind')}
-        data={props.optional ? [{ value: ANY, label: t('visibility.any') }, ...kinds] : kinds}
-        value={props.type || ANY}
-        allowDeselect={false}
-        required={!props.optional}
-        onChange={(v) => props.onChange((v && v !== ANY ? v : '') as TargetType | '', '')}
-        error={props.typeError}
-      />
+      <KindSelect {...props} side="target" kinds={TARGET_TYPES} />
       {props.type === 'category' ? (
-        <Select
+        <WhichSelect
+          {...props}
+          kind="category"
           label={t('visibility.target.which_category')}
-          searchable
-          clearable={props.optional ?? false}
-          required={!props.optional}
           data={categories}
-          value={props.id || null}
-          onChange={(v) => props.onChange('category', v ?? '')}
-          error={props.idError}
         />
       ) : props.type === 'product' ? (
         <ProductPicker
