@@ -53,3 +53,40 @@ export function ConfirmButton(
     </>
   );
 }
+
+/**
+ * A table row's "Edit" and "Delete" (behind a confirmation, ConfirmButton), as every console list
+ * shows them; the labels name the row for screen readers.
+ */
+export function EditDeleteActions(props: {
+  onEdit: () => void;
+  editLabel?: string;
+  deleteTitle: string;
+  deleteMessage: ReactNode;
+  deleteLabel?: string;
+  onDelete: () => Promise<unknown>;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Group gap="xs" wrap="nowrap">
+      <Button
+        size="xs"
+        variant="default"
+        onClick={props.onEdit}
+        {...(props.editLabel ? { 'aria-label': props.editLabel } : {})}
+      >
+        {t('common.edit')}
+      </Button>
+      <ConfirmButton
+        size="xs"
+        title={props.deleteTitle}
+        message={props.deleteMessage}
+        confirmLabel={t('common.delete')}
+        onConfirm={props.onDelete}
+        {...(props.deleteLabel ? { 'aria-label': props.deleteLabel } : {})}
+      >
+        {t('common.delete')}
+      </ConfirmButton>
+    </Group>
+  );
+}

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../api/client.ts';
 import type { components } from '../../api/schema';
-import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
+import { EditDeleteActions } from '../../ui/ConfirmButton.tsx';
 import { type Column, DataTable } from '../../ui/DataTable.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
 import { toast } from '../../ui/toast.ts';
@@ -32,32 +32,20 @@ export function BrandsPage() {
       key: 'actions',
       header: t('common.actions'),
       render: (b) => (
-        <Group gap="xs" wrap="nowrap">
-          <Button
-            size="xs"
-            variant="default"
-            onClick={() => setEditing(b)}
-            aria-label={t('catalog.brands.edit_name', { name: b.name })}
-          >
-            {t('common.edit')}
-          </Button>
-          <ConfirmButton
-            size="xs"
-            title={t('catalog.brands.delete_title', { name: b.name })}
-            message={t('catalog.brands.delete_message')}
-            confirmLabel={t('common.delete')}
-            aria-label={t('catalog.brands.delete_name', { name: b.name })}
-            onConfirm={async () => {
-              await call(
-                client.DELETE('/api/v1/catalog/brands/{brand_id}', { params: { path: { brand_id: b.id } } }),
-              );
-              await refresh();
-              toast.success(t('catalog.brands.deleted'));
-            }}
-          >
-            {t('common.delete')}
-          </ConfirmButton>
-        </Group>
+        <EditDeleteActions
+          onEdit={() => setEditing(b)}
+          editLabel={t('catalog.brands.edit_name', { name: b.name })}
+          deleteTitle={t('catalog.brands.delete_title', { name: b.name })}
+          deleteMessage={t('catalog.brands.delete_message')}
+          deleteLabel={t('catalog.brands.delete_name', { name: b.name })}
+          onDelete={async () => {
+            await call(
+              client.DELETE('/api/v1/catalog/brands/{brand_id}', { params: { path: { brand_id: b.id } } }),
+            );
+            await refresh();
+            toast.success(t('catalog.brands.deleted'));
+          }}
+        />
       ),
     },
   ];

@@ -17,7 +17,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../api/client.ts';
-import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
+import { EditDeleteActions } from '../../ui/ConfirmButton.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
 import { TableHeader } from '../../ui/TableHeader.tsx';
@@ -74,34 +74,22 @@ export function CategoriesPage() {
                     </Badge>
                   </Table.Td>
                   <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
-                      <Button
-                        size="xs"
-                        variant="default"
-                        onClick={() => setEditing(node)}
-                        aria-label={t('catalog.categories.edit_code', { code: node.code })}
-                      >
-                        {t('common.edit')}
-                      </Button>
-                      <ConfirmButton
-                        size="xs"
-                        title={t('catalog.categories.delete_title', { code: node.code })}
-                        message={t('catalog.categories.delete_message')}
-                        confirmLabel={t('common.delete')}
-                        aria-label={t('catalog.categories.delete_code', { code: node.code })}
-                        onConfirm={async () => {
-                          await call(
-                            client.DELETE('/api/v1/catalog/categories/{category_id}', {
-                              params: { path: { category_id: node.id } },
-                            }),
-                          );
-                          await refresh();
-                          toast.success(t('catalog.categories.deleted'));
-                        }}
-                      >
-                        {t('common.delete')}
-                      </ConfirmButton>
-                    </Group>
+                    <EditDeleteActions
+                      onEdit={() => setEditing(node)}
+                      editLabel={t('catalog.categories.edit_code', { code: node.code })}
+                      deleteTitle={t('catalog.categories.delete_title', { code: node.code })}
+                      deleteMessage={t('catalog.categories.delete_message')}
+                      deleteLabel={t('catalog.categories.delete_code', { code: node.code })}
+                      onDelete={async () => {
+                        await call(
+                          client.DELETE('/api/v1/catalog/categories/{category_id}', {
+                            params: { path: { category_id: node.id } },
+                          }),
+                        );
+                        await refresh();
+                        toast.success(t('catalog.categories.deleted'));
+                      }}
+                    />
                   </Table.Td>
                 </Table.Tr>
               ))}

@@ -18,7 +18,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../api/client.ts';
 import type { components } from '../../api/schema';
-import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
+import { EditDeleteActions } from '../../ui/ConfirmButton.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
 import { toast } from '../../ui/toast.ts';
@@ -54,34 +54,22 @@ export function FamiliesPage() {
                 {f.code}
               </Text>
             </div>
-            <Group gap="xs">
-              <Button
-                size="xs"
-                variant="default"
-                onClick={() => setEditing(f)}
-                aria-label={t('catalog.families.edit_code', { code: f.code })}
-              >
-                {t('common.edit')}
-              </Button>
-              <ConfirmButton
-                size="xs"
-                title={t('catalog.families.delete_title', { code: f.code })}
-                message={t('catalog.families.delete_message')}
-                confirmLabel={t('common.delete')}
-                aria-label={t('catalog.families.delete_code', { code: f.code })}
-                onConfirm={async () => {
-                  await call(
-                    client.DELETE('/api/v1/catalog/families/{family_id}', {
-                      params: { path: { family_id: f.id } },
-                    }),
-                  );
-                  await refresh();
-                  toast.success(t('catalog.families.deleted'));
-                }}
-              >
-                {t('common.delete')}
-              </ConfirmButton>
-            </Group>
+            <EditDeleteActions
+              onEdit={() => setEditing(f)}
+              editLabel={t('catalog.families.edit_code', { code: f.code })}
+              deleteTitle={t('catalog.families.delete_title', { code: f.code })}
+              deleteMessage={t('catalog.families.delete_message')}
+              deleteLabel={t('catalog.families.delete_code', { code: f.code })}
+              onDelete={async () => {
+                await call(
+                  client.DELETE('/api/v1/catalog/families/{family_id}', {
+                    params: { path: { family_id: f.id } },
+                  }),
+                );
+                await refresh();
+                toast.success(t('catalog.families.deleted'));
+              }}
+            />
           </Group>
           {f.attributes.length ? (
             <Group gap={6}>

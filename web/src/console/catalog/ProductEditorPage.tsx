@@ -32,7 +32,7 @@ import type { components } from '../../api/schema';
 import { useCan } from '../../auth/permissions.ts';
 import { useFormat } from '../../i18n/format.ts';
 import { AnchorLink } from '../../ui/AnchorLink.tsx';
-import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
+import { ConfirmButton, EditDeleteActions } from '../../ui/ConfirmButton.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
 import { toast } from '../../ui/toast.ts';
@@ -297,34 +297,22 @@ function VariantsPanel({ product }: { product: Product }) {
                   <Table.Td>{v.min_order_qty}</Table.Td>
                   <Table.Td>{v.order_multiple}</Table.Td>
                   <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
-                      <Button
-                        size="xs"
-                        variant="default"
-                        onClick={() => setEditing(v)}
-                        aria-label={t('catalog.variant.edit_sku', { sku: v.sku })}
-                      >
-                        {t('common.edit')}
-                      </Button>
-                      <ConfirmButton
-                        size="xs"
-                        title={t('catalog.variant.delete_title', { sku: v.sku })}
-                        message={t('catalog.variant.delete_message')}
-                        confirmLabel={t('common.delete')}
-                        aria-label={t('catalog.variant.delete_sku', { sku: v.sku })}
-                        onConfirm={async () => {
-                          await call(
-                            client.DELETE('/api/v1/catalog/variants/{variant_id}', {
-                              params: { path: { variant_id: v.id } },
-                            }),
-                          );
-                          await refresh();
-                          toast.success(t('catalog.variant.deleted'));
-                        }}
-                      >
-                        {t('common.delete')}
-                      </ConfirmButton>
-                    </Group>
+                    <EditDeleteActions
+                      onEdit={() => setEditing(v)}
+                      editLabel={t('catalog.variant.edit_sku', { sku: v.sku })}
+                      deleteTitle={t('catalog.variant.delete_title', { sku: v.sku })}
+                      deleteMessage={t('catalog.variant.delete_message')}
+                      deleteLabel={t('catalog.variant.delete_sku', { sku: v.sku })}
+                      onDelete={async () => {
+                        await call(
+                          client.DELETE('/api/v1/catalog/variants/{variant_id}', {
+                            params: { path: { variant_id: v.id } },
+                          }),
+                        );
+                        await refresh();
+                        toast.success(t('catalog.variant.deleted'));
+                      }}
+                    />
                   </Table.Td>
                 </Table.Tr>
               ))}

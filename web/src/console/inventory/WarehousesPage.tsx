@@ -18,7 +18,7 @@ import { useTranslation } from 'react-i18next';
 import { call, client } from '../../api/client.ts';
 import type { components } from '../../api/schema';
 import { useCan } from '../../auth/permissions.ts';
-import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
+import { EditDeleteActions } from '../../ui/ConfirmButton.tsx';
 import { type Column, DataTable } from '../../ui/DataTable.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
 import { toast } from '../../ui/toast.ts';
@@ -55,34 +55,22 @@ export function WarehousesPage() {
       key: 'actions',
       header: t('common.actions'),
       render: (w) => (
-        <Group gap="xs" wrap="nowrap">
-          <Button
-            size="xs"
-            variant="default"
-            onClick={() => setEditing(w)}
-            aria-label={t('inventory.warehouses.edit_name', { name: w.name })}
-          >
-            {t('common.edit')}
-          </Button>
-          <ConfirmButton
-            size="xs"
-            title={t('inventory.warehouses.delete_title', { name: w.name })}
-            message={t('inventory.warehouses.delete_message')}
-            confirmLabel={t('common.delete')}
-            aria-label={t('inventory.warehouses.delete_name', { name: w.name })}
-            onConfirm={async () => {
-              await call(
-                client.DELETE('/api/v1/inventory/warehouses/{warehouse_id}', {
-                  params: { path: { warehouse_id: w.id } },
-                }),
-              );
-              await refresh();
-              toast.success(t('inventory.warehouses.deleted'));
-            }}
-          >
-            {t('common.delete')}
-          </ConfirmButton>
-        </Group>
+        <EditDeleteActions
+          onEdit={() => setEditing(w)}
+          editLabel={t('inventory.warehouses.edit_name', { name: w.name })}
+          deleteTitle={t('inventory.warehouses.delete_title', { name: w.name })}
+          deleteMessage={t('inventory.warehouses.delete_message')}
+          deleteLabel={t('inventory.warehouses.delete_name', { name: w.name })}
+          onDelete={async () => {
+            await call(
+              client.DELETE('/api/v1/inventory/warehouses/{warehouse_id}', {
+                params: { path: { warehouse_id: w.id } },
+              }),
+            );
+            await refresh();
+            toast.success(t('inventory.warehouses.deleted'));
+          }}
+        />
       ),
     });
   return (

@@ -20,7 +20,7 @@ import { call, client } from '../../api/client.ts';
 import type { components } from '../../api/schema';
 import { useCan } from '../../auth/permissions.ts';
 import { useFormat } from '../../i18n/format.ts';
-import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
+import { EditDeleteActions } from '../../ui/ConfirmButton.tsx';
 import { type Column, DataTable } from '../../ui/DataTable.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
 import { toast } from '../../ui/toast.ts';
@@ -80,35 +80,23 @@ export function GroupDiscountsPage() {
       header: t('common.actions'),
       render: (d) =>
         canWrite ? (
-          <Group gap="xs" wrap="nowrap">
-            <Button
-              size="xs"
-              variant="default"
-              aria-label={t('pricing.discounts.edit_named', {
-                group: groupName.get(d.group_id) ?? d.group_id,
-              })}
-              onClick={() => setEditing(d)}
-            >
-              {t('common.edit')}
-            </Button>
-            <ConfirmButton
-              size="xs"
-              title={t('pricing.discounts.delete_title')}
-              message={t('pricing.discounts.delete_message')}
-              confirmLabel={t('common.delete')}
-              onConfirm={async () => {
-                await call(
-                  client.DELETE('/api/v1/group-discounts/{group_discount_id}', {
-                    params: { path: { group_discount_id: d.id } },
-                  }),
-                );
-                await queryClient.invalidateQueries({ queryKey: ['group-discounts'] });
-                toast.success(t('pricing.discounts.deleted'));
-              }}
-            >
-              {t('common.delete')}
-            </ConfirmButton>
-          </Group>
+          <EditDeleteActions
+            onEdit={() => setEditing(d)}
+            editLabel={t('pricing.discounts.edit_named', {
+              group: groupName.get(d.group_id) ?? d.group_id,
+            })}
+            deleteTitle={t('pricing.discounts.delete_title')}
+            deleteMessage={t('pricing.discounts.delete_message')}
+            onDelete={async () => {
+              await call(
+                client.DELETE('/api/v1/group-discounts/{group_discount_id}', {
+                  params: { path: { group_discount_id: d.id } },
+                }),
+              );
+              await queryClient.invalidateQueries({ queryKey: ['group-discounts'] });
+              toast.success(t('pricing.discounts.deleted'));
+            }}
+          />
         ) : null,
     },
   ];
@@ -292,33 +280,21 @@ export function PromotionsPage() {
       header: t('common.actions'),
       render: (p) =>
         canWrite ? (
-          <Group gap="xs" wrap="nowrap">
-            <Button
-              size="xs"
-              variant="default"
-              aria-label={t('pricing.promotions.edit_named', { name: p.name })}
-              onClick={() => setEditing(p)}
-            >
-              {t('common.edit')}
-            </Button>
-            <ConfirmButton
-              size="xs"
-              title={t('pricing.promotions.delete_title', { name: p.name })}
-              message={t('pricing.promotions.delete_message')}
-              confirmLabel={t('common.delete')}
-              onConfirm={async () => {
-                await call(
-                  client.DELETE('/api/v1/promotions/{promotion_id}', {
-                    params: { path: { promotion_id: p.id } },
-                  }),
-                );
-                await queryClient.invalidateQueries({ queryKey: ['promotions'] });
-                toast.success(t('pricing.promotions.deleted'));
-              }}
-            >
-              {t('common.delete')}
-            </ConfirmButton>
-          </Group>
+          <EditDeleteActions
+            onEdit={() => setEditing(p)}
+            editLabel={t('pricing.promotions.edit_named', { name: p.name })}
+            deleteTitle={t('pricing.promotions.delete_title', { name: p.name })}
+            deleteMessage={t('pricing.promotions.delete_message')}
+            onDelete={async () => {
+              await call(
+                client.DELETE('/api/v1/promotions/{promotion_id}', {
+                  params: { path: { promotion_id: p.id } },
+                }),
+              );
+              await queryClient.invalidateQueries({ queryKey: ['promotions'] });
+              toast.success(t('pricing.promotions.deleted'));
+            }}
+          />
         ) : null,
     },
   ];

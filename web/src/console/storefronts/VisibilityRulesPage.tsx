@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { call, client } from '../../api/client.ts';
 import { useCan } from '../../auth/permissions.ts';
 import { useFormat } from '../../i18n/format.ts';
-import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
+import { EditDeleteActions } from '../../ui/ConfirmButton.tsx';
 import { type Column, DataTable } from '../../ui/DataTable.tsx';
 import { ApiForm } from '../../ui/Form.tsx';
 import { toast } from '../../ui/toast.ts';
@@ -74,40 +74,28 @@ export function VisibilityRulesPage() {
             key: 'actions',
             header: t('common.actions'),
             render: (r: VisibilityRule) => (
-              <Group gap="xs" wrap="nowrap">
-                <Button
-                  size="xs"
-                  variant="default"
-                  onClick={() => setEditing(r)}
-                  aria-label={t('visibility.edit_rule')}
-                >
-                  {t('common.edit')}
-                </Button>
-                <ConfirmButton
-                  size="xs"
-                  title={t('visibility.delete_title')}
-                  message={
-                    <Stack gap="xs">
-                      <Text>{t('visibility.delete_message')}</Text>
-                      <SubjectLabel type={r.subject_type} id={r.subject_id} />
-                      <TargetLabel type={r.target_type} id={r.target_id} />
-                    </Stack>
-                  }
-                  confirmLabel={t('common.delete')}
-                  aria-label={t('visibility.delete_rule')}
-                  onConfirm={async () => {
-                    await call(
-                      client.DELETE('/api/v1/visibility-rules/{rule_id}', {
-                        params: { path: { rule_id: r.id } },
-                      }),
-                    );
-                    await refresh();
-                    toast.success(t('visibility.deleted'));
-                  }}
-                >
-                  {t('common.delete')}
-                </ConfirmButton>
-              </Group>
+              <EditDeleteActions
+                onEdit={() => setEditing(r)}
+                editLabel={t('visibility.edit_rule')}
+                deleteTitle={t('visibility.delete_title')}
+                deleteMessage={
+                  <Stack gap="xs">
+                    <Text>{t('visibility.delete_message')}</Text>
+                    <SubjectLabel type={r.subject_type} id={r.subject_id} />
+                    <TargetLabel type={r.target_type} id={r.target_id} />
+                  </Stack>
+                }
+                deleteLabel={t('visibility.delete_rule')}
+                onDelete={async () => {
+                  await call(
+                    client.DELETE('/api/v1/visibility-rules/{rule_id}', {
+                      params: { path: { rule_id: r.id } },
+                    }),
+                  );
+                  await refresh();
+                  toast.success(t('visibility.deleted'));
+                }}
+              />
             ),
           },
         ]
