@@ -1,7 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { assertNotInitiator, personOf } from '../../platform/access/four-eyes.ts';
 import { hasPermission } from '../../platform/access/permissions.ts';
-import { scopeFilter } from '../../platform/access/scope.ts';
 import { audit, changesOf } from '../../platform/audit/record.ts';
 import { cachedRead, readCacheOf } from '../../platform/cache/read-cache.ts';
 import type { Ctx } from '../../platform/context.ts';
@@ -13,7 +12,13 @@ import { newId } from '../../platform/ids.ts';
 import { getAccount } from '../accounts/service.ts';
 import { categoryPathsOfSkus, type HitPrice, skuSetKey } from '../catalog/search.ts';
 import { getCategory } from '../catalog/service.ts';
-import { getCustomerGroup, getStorefront, groupIdsOfAccount, viewerOf } from '../storefronts/service.ts';
+import {
+  getCustomerGroup,
+  getStorefront,
+  groupsOfReadableAccount,
+  storefrontCurrencies,
+  viewerOf,
+} from '../storefronts/service.ts';
 import './events.ts';
 import {
   Dec,
@@ -1316,14 +1321,14 @@ async function loadPriceContext(
   knownVisible = false,
 ): Promise<PriceContext> {
   if (q.storefront_id) {
-    const sf = await storefrontOf(ctx, q.storefront_id);
+    const sf = await storefrontCurrencies(ctx, q.storefront_id);
     if (!sf.currencies.includes(q.currency))
       throw new AppError('business-rule-violation', `Storefront ${sf.code} does not sell in ${q.currency}.`, [
         { in: part, pointer: '/currency', detail: `the storefront sells in ${sf.currencies.join(', ')}` },
       ]);
   }
   let groupIds = knownAccounts.get(q);
-  if (!groupIds) groupIds = q.account_id ? await groupsOfAccount(ctx, q.account_id) : [];
+  if (!groupIds) groupIds = q.account_id ? await groupsOfReadableAccount(ctx, q.account_id) : [];
   const at = q.date ?? new Date().toISOString();
   const keys = [
     'all:*',
@@ -1400,44 +1405,6 @@ async function loadPriceContext(
 /** `load()` through the read cache when `cached`, else straight from the database. */
 const readCached = <T>(ctx: Ctx, cached: boolean, key: string, load: () => Promise<T>): Promise<T> =>
   cached ? cachedRead(ctx, key, load) : load();
-
-/**
- * A storefront's code and currencies, as `getStorefront` reads them for this caller (a storefront
- * outside a staff member's storefront scope answers like an unknown one: the scope is in the key).
- */
-async function storefrontOf(ctx: Ctx, id: string): Promise<{ code: string; currencies: string[] }> {
-  const scope = scopeFilter(ctx.actor, 'storefronts.storefront.read', 'storefront');
-  const found = await cachedRead(ctx, `pricing:storefront:${id}:${JSON.stringify(scope)}`, () =>
-    getStorefront(ctx, id).then(
-      (sf) => ({ code: sf.code, currencies: sf.currencies }),
-      (e) => {
-        if (e instanceof AppError && e.type === 'not-found') return null;
-        throw e;
-      },
-    ),
-  );
-  if (!found) throw notFound(`Storefront ${id}`);
-  return found;
-}
-
-/**
- * The groups of an account that `getAccount` finds for this caller (404 otherwise; an account
- * outside the caller's account scope answers like an unknown one: the scope is in the key).
- */
-async function groupsOfAccount(ctx: Ctx, id: string): Promise<string[]> {
-  const scope = scopeFilter(ctx.actor, 'accounts.account.read', 'account');
-  const found = await cachedRead(ctx, `pricing:account-groups:${id}:${JSON.stringify(scope)}`, async () => {
-    try {
-      await getAccount(ctx, id);
-    } catch (e) {
-      if (e instanceof AppError && e.type === 'not-found') return null;
-      throw e;
-    }
-    return groupIdsOfAccount(ctx, id);
-  });
-  if (!found) throw notFound(`Account ${id}`);
-  return found;
-}
 
 /** Validity bounds in microseconds since the epoch, as PostgreSQL compares them; null: open. */
 interface Bounds {
@@ -1758,7 +1725,7 @@ export async function priceSearchHits(
   if (!cur) {
     const viewer = await viewerOf(ctx);
     if (!viewer?.storefrontId) return none;
-    cur = (await storefrontOf(ctx, viewer.storefrontId)).currencies[0];
+    cur = (await storefrontCurrencies(ctx, viewer.storefrontId)).currencies[0];
     if (!cur) return none;
   }
   const { data } = await resolveLines(ctx, { currency: cur, lines }, 'query', true);

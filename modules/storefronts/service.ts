@@ -175,10 +175,33 @@ async function storefrontRow(ctx: Ctx, id: string): Promise<StorefrontRow> {
   const [row] = rows<StorefrontRow>(
     await ctx.tx.execute(sql`${selectStorefronts(ctx.tenantId)} and s.id = ${id}`),
   );
+  return readableStorefront(ctx, id, row);
+}
+
+/** `found`, if the caller may read storefront `id`; else a 404. */
+function readableStorefront<T>(ctx: Ctx, id: string, found: T | null | undefined): T {
   // A staff role scoped to storefronts sees those only: another one answers like an unknown ID.
   const readable = scopeFilter(ctx.actor, 'storefronts.storefront.read', 'storefront');
-  if (!row || (readable && !readable.includes(id))) throw notFound(`Storefront ${id}`);
-  return row;
+  if (!found || (readable && !readable.includes(id))) throw notFound(`Storefront ${id}`);
+  return found;
+}
+
+/**
+ * What pricing needs of a storefront — its code and currencies — from the read cache for a read-only
+ * request (platform/cache; storefronts notify, migration 0019). The caller's storefront scope is
+ * checked at every request, as `getStorefront` does.
+ */
+export async function storefrontCurrencies(
+  ctx: Ctx,
+  id: string,
+): Promise<{ code: string; currencies: string[] }> {
+  const found = await cachedRead(ctx, `storefronts:currencies:${id}`, async () => {
+    const [row] = rows<StorefrontRow>(
+      await ctx.tx.execute(sql`${selectStorefronts(ctx.tenantId)} and s.id = ${id}`),
+    );
+    return row ? { code: row.code, currencies: toStorefront(row).currencies } : null;
+  });
+  return readableStorefront(ctx, id, found);
 }
 
 /**
@@ -565,6 +588,30 @@ export async function listGroupMembers(ctx: Ctx, groupId: string, f: { limit: nu
       added_at: iso(r.created_at),
     }),
   );
+}
+
+/**
+ * The groups of an account that `getAccount` finds for this caller (404 otherwise), from the read
+ * cache for a read-only request (accounts and group members notify, migrations 0019 and 0021). An
+ * account outside the caller's account scope answers like an unknown one: the scope is in the key.
+ */
+export async function groupsOfReadableAccount(ctx: Ctx, id: string): Promise<string[]> {
+  const scope = scopeFilter(ctx.actor, 'accounts.account.read', 'account');
+  const found = await cachedRead(
+    ctx,
+    `storefronts:account-groups:${id}:${JSON.stringify(scope)}`,
+    async () => {
+      try {
+        await getAccount(ctx, id);
+      } catch (e) {
+        if (e instanceof AppError && e.type === 'not-found') return null;
+        throw e;
+      }
+      return groupIdsOfAccount(ctx, id);
+    },
+  );
+  if (!found) throw notFound(`Account ${id}`);
+  return found;
 }
 
 /** The groups an account belongs to (pricing and visibility read this). */
