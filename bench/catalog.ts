@@ -36,7 +36,10 @@ import { ADJ, benchId, type Dataset, fidelityCheck, generateDataset, NOUNS, skuO
 const SKUS = Number(process.env.BENCH_SKUS ?? 100_000);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
-const ONLY = (process.env.BENCH_ONLY ?? 'search,search-cold,category,product,product-cold,cart').split(',');
+const ONLY = (
+  process.env.BENCH_ONLY ??
+  'search,search-cold,category,search-price,search-price-cold,product,product-cold,cart'
+).split(',');
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (!adminUrl) throw new Error('Set BENCH_DATABASE_URL or TEST_DATABASE_URL (a PostgreSQL server)');
 const CLK_TCK = 100; // jiffies per second on Linux
@@ -243,10 +246,23 @@ async function main() {
       },
     ];
   }
+  // The same searches and listings by price: cheapest / dearest first, some within a price range
+  // (the hit set priced for this buyer, kept while prices stay the same).
+  const byPrice = [...searches, ...listings].map((r, i) => ({
+    ...r,
+    path: `${r.path}&sort=${i % 2 ? '-price' : 'price'}${i % 3 === 2 ? '&price_min=10&price_max=500' : ''}`,
+  }));
+  const coldByPrice = coldSearches.map((r) => ({ ...r, path: `${r.path}&sort=price` }));
   const workloads: { key: string; name: string; requests: autocannon.Request[] }[] = [
     { key: 'search', name: 'search + facets + prices (buyer, 8 q.)', requests: searches },
     { key: 'category', name: 'category + facets + prices (buyer)', requests: listings },
     { key: 'search-cold', name: 'search, never the same twice (buyer)', requests: unique(coldSearches) },
+    { key: 'search-price', name: 'search/category by price (buyer, 14 q.)', requests: byPrice },
+    {
+      key: 'search-price-cold',
+      name: 'search by price, never the same twice',
+      requests: unique(coldByPrice),
+    },
     { key: 'product', name: 'product page (buyer, 64 products)', requests: pages },
     { key: 'product-cold', name: 'product page, never the same twice', requests: unique(coldPages) },
     { key: 'cart', name: 'price a 50-line cart (1 batch request)', requests: carts },
@@ -256,7 +272,12 @@ async function main() {
   // (A workload of unique requests is checked on the last few of its list, which a run does not reach.)
   for (const w of workloads.filter((w) => ONLY.includes(w.key)))
     for (const r of (w.requests[0]?.setupRequest
-      ? (w.key === 'search-cold' ? coldSearches : coldPages).slice(-3)
+      ? (w.key === 'search-cold'
+          ? coldSearches
+          : w.key === 'search-price-cold'
+            ? coldByPrice
+            : coldPages
+        ).slice(-3)
       : w.requests) as autocannon.Request[]) {
       const res = await fetch(`${server.url}${r.path}`, {
         method: r.method,

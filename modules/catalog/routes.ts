@@ -9,7 +9,7 @@ import type { ModuleDeps } from '../../platform/module.ts';
 import { BULK_MAX_ITEMS, bulkUpsertProducts } from './bulk.ts';
 import { mediaContentRoutes } from './media-routes.ts';
 import { parseAcceptLanguage } from './rules.ts';
-import { catalogHealth, SEARCH_SORTS, searchCatalog } from './search.ts';
+import { catalogHealth, PRICE_SAMPLE, SEARCH_SORTS, searchCatalog } from './search.ts';
 import {
   addRelation,
   categoryTree,
@@ -513,7 +513,53 @@ const SearchResultSchema = Type.Object({
           ),
         }),
       ),
+      price: Nullable(
+        Type.Object(
+          {
+            currency: Type.String({ examples: ['EUR'] }),
+            min: Type.String({
+              description: 'The lowest price among the hits considered',
+              examples: ['3.50'],
+            }),
+            max: Type.String({
+              description: 'The highest price among the hits considered',
+              examples: ['812.00'],
+            }),
+            unpriced: Type.Integer({ description: 'Hits considered that have no price for the caller' }),
+            ranges: Type.Array(
+              Type.Object({
+                from: Nullable(
+                  Type.String({ description: 'Included; null on the first range', examples: ['10'] }),
+                ),
+                to: Nullable(
+                  Type.String({ description: 'Excluded; null on the last range', examples: ['50'] }),
+                ),
+                count: Type.Integer(),
+              }),
+              {
+                description:
+                  'At most 6 non-empty ranges [from, to), ascending, with round boundaries; their counts add up to the priced hits considered. Computed without the price filter, so that every range stays visible once one is chosen.',
+              },
+            ),
+          },
+          {
+            description:
+              'Price ranges of the caller’s prices (`price` of the hits) over the hits considered (`price_scope`); null when none of them has a price for the caller',
+          },
+        ),
+      ),
     }),
+  ),
+  price_scope: Nullable(
+    Type.Object(
+      {
+        considered: Type.Integer({ description: 'Hits whose price was compared' }),
+        complete: Type.Boolean({ description: 'Whether these are all the hits of the search' }),
+      },
+      {
+        description: `The hits the price facet, the price filter and the price sort considered: every hit of a search with at most ${PRICE_SAMPLE.toLocaleString('en')}, else the ${PRICE_SAMPLE.toLocaleString('en')} best-ranked (relevance, then ID). Null when no prices were compared (a later page without price sort or filter, or a caller without prices).`,
+      },
+    ),
   ),
 });
 const HealthSchema = Type.Object({
@@ -535,6 +581,9 @@ const HealthSchema = Type.Object({
   ),
   categories: Type.Object({ total: Type.Integer(), inactive: Type.Integer() }),
 });
+
+/** A price bound of the search: ≥ 0, at most 4 decimals (as unit prices). */
+const PRICE_BOUND = '^[0-9]{1,12}([.][0-9]{1,4})?$';
 
 const AttrQuery = Type.Optional(
   Type.Array(Type.String({ maxLength: 200 }), {
@@ -1373,7 +1422,11 @@ export function catalogRoutes(deps: ModuleDeps): FastifyPluginAsyncTypebox {
           operationId: 'searchCatalog',
           summary: 'Search active products, with facets',
           description:
-            'Full text in the reader’s language (accents and case ignored, French/English stemming), SKU / manufacturer reference prefix and exact GTIN; when nothing matches exactly, typo-tolerant matching (`matched_by: fuzzy`). Facets (brands, categories with their ancestors, filterable attributes) come with the first page only; they count every match up to 10,000 hits and, beyond that, the 10,000 best-ranked hits (`total` stays exact). Without `q`, browses the active products. Each hit carries the caller’s price of its first variant at its minimum order quantity (`price`, resolved in one batch for the page).',
+            'Full text in the reader’s language (accents and case ignored, French/English stemming), SKU / manufacturer reference prefix and exact GTIN; when nothing matches exactly, typo-tolerant matching (`matched_by: fuzzy`). Facets (brands, categories with their ancestors, filterable attributes, price ranges) come with the first page only; brands, categories and attributes count every match up to 10,000 hits and, beyond that, the 10,000 best-ranked hits (`total` stays exact). Without `q`, browses the active products. Each hit carries the caller’s price of its first variant at its minimum order quantity (`price`). The price facet, the price filter (`price_min`, `price_max`) and the price sort compare these prices over the hits of `price_scope`: all of them up to ' +
+            PRICE_SAMPLE.toLocaleString('en') +
+            ' hits, else the best-ranked ' +
+            PRICE_SAMPLE.toLocaleString('en') +
+            '; the other facets ignore the price filter. Price sort or filter needs prices: a caller who may not resolve them, or staff outside a storefront without `currency`, gets a 400.',
           tags,
           'x-permission': READ,
           querystring: Type.Object(
@@ -1392,12 +1445,28 @@ export function catalogRoutes(deps: ModuleDeps): FastifyPluginAsyncTypebox {
               brand_id: Type.Optional(IdSchema('brand')),
               category_id: Type.Optional(IdSchema('cat')),
               attr: AttrQuery,
+              price_min: Type.Optional(
+                Type.String({
+                  pattern: PRICE_BOUND,
+                  description:
+                    'Only hits whose price (`price.unit_price`, in the currency of the hits) is at least this (included); hits without a price are left out',
+                  examples: ['10'],
+                }),
+              ),
+              price_max: Type.Optional(
+                Type.String({
+                  pattern: PRICE_BOUND,
+                  description:
+                    'Only hits whose price is below this (excluded, like the facet’s ranges); hits without a price are left out',
+                  examples: ['50'],
+                }),
+              ),
               sort: Type.Optional(
                 Type.Union(
                   SEARCH_SORTS.map((s) => Type.Literal(s)),
                   {
                     description:
-                      'Order of the hits: `relevance` (default: best match first), `name` / `-name` (the name in the reading language, A→Z / Z→A, accents and case ignored), `code` (product code), `newest` (most recently created first). Ties by product ID. A cursor continues the order it was returned with.',
+                      'Order of the hits: `relevance` (default: best match first), `name` / `-name` (the name in the reading language, A→Z / Z→A, accents and case ignored), `code` (product code), `newest` (most recently created first), `price` / `-price` (the caller’s price, cheapest / dearest first; hits without a price last; over the hits of `price_scope`). Ties by product ID. A cursor continues the order it was returned with.',
                     examples: ['name'],
                   },
                 ),

@@ -1,3 +1,4 @@
+import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,9 +8,14 @@ import {
   checkGtin,
   checkQuantity,
   completeness,
+  formatPriceUnits,
   gtinCheckDigit,
+  type PriceRange,
   parseAcceptLanguage,
+  priceRanges,
+  priceUnits,
   resolveText,
+  roundBoundary,
 } from './rules.ts';
 
 describe('GTIN check digits', () => {
@@ -201,6 +207,99 @@ describe('completeness', () => {
         });
         return (c.score === 100) === (c.missing.length === 0) && c.score >= 0 && c.score <= 100;
       }),
+    );
+  });
+});
+
+describe('price ranges of the search', () => {
+  /** A price as the pricing module gives it: ≥ 0, at most 4 decimals. */
+  const price = fc
+    .tuple(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 9999 }), fc.boolean())
+    .map(([units, tenThousandths, round]) =>
+      round ? String(units) : new Decimal(units).plus(new Decimal(tenThousandths).div(10_000)).toFixed(),
+    );
+  const inRange = (p: string, r: PriceRange) =>
+    (r.from === null || new Decimal(p).gte(r.from)) && (r.to === null || new Decimal(p).lt(r.to));
+  /** A round figure is its own rounding. */
+  const isRound = (b: string) => roundBoundary(priceUnits(b)) === priceUnits(b);
+
+  it('puts every price in exactly one of at most six non-empty, ascending ranges with round boundaries', () => {
+    fc.assert(
+      fc.property(fc.array(price, { minLength: 1, maxLength: 300 }), (prices) => {
+        const ranges = priceRanges(prices);
+        expect(ranges.length).toBeGreaterThanOrEqual(1);
+        expect(ranges.length).toBeLessThanOrEqual(6);
+        expect(ranges[0]!.from).toBeNull();
+        expect(ranges.at(-1)!.to).toBeNull();
+        for (const [i, r] of ranges.entries()) {
+          expect(r.count).toBeGreaterThan(0);
+          if (i > 0) expect(r.from).toBe(ranges[i - 1]!.to);
+          if (r.from !== null && r.to !== null) expect(new Decimal(r.from).lt(r.to)).toBe(true);
+          // Round figures, but for the highest price itself when no round figure separates the prices.
+          if (r.to !== null && ranges.length > 2) expect(isRound(r.to)).toBe(true);
+        }
+        for (const p of prices) expect(ranges.filter((r) => inRange(p, r))).toHaveLength(1);
+        for (const r of ranges) expect(prices.filter((p) => inRange(p, r))).toHaveLength(r.count);
+        // Prices that differ are never lumped into one range.
+        if (new Set(prices.map((p) => new Decimal(p).toFixed())).size > 1)
+          expect(ranges.length).toBeGreaterThan(1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('cuts at round figures a buyer reads at a glance, near the quantiles', () => {
+    const prices = ['3.5', '7', '12', '15', '18', '25', '40', '55', '80', '120', '300', '812'];
+    expect(priceRanges(prices)).toEqual([
+      { from: null, to: '10', count: 2 },
+      { from: '10', to: '25', count: 3 },
+      { from: '25', to: '50', count: 2 },
+      { from: '50', to: '250', count: 3 },
+      { from: '250', to: null, count: 2 },
+    ]);
+    for (const r of priceRanges(prices)) if (r.to !== null) expect(isRound(r.to)).toBe(true);
+    expect(priceRanges(['5', '5.00', '5'])).toEqual([{ from: null, to: null, count: 3 }]);
+    expect(priceRanges([])).toEqual([]);
+    // One outlier still gets its own range; between 1.10 and 1.90 no round figure fits: the price itself.
+    expect(priceRanges([...Array(9).fill('1'), '1000'])).toEqual([
+      { from: null, to: '1000', count: 9 },
+      { from: '1000', to: null, count: 1 },
+    ]);
+    expect(priceRanges(['1.10', '1.90'])).toEqual([
+      { from: null, to: '1.9', count: 1 },
+      { from: '1.9', to: null, count: 1 },
+    ]);
+  });
+
+  it('rounds a boundary down to 1, 2, 2.5 or 5 times a power of ten', () => {
+    const cases: [string, string][] = [
+      ['0.0003', '0.0002'],
+      ['0.0004', '0.0002'],
+      ['0.0001', '0.0001'],
+      ['0.999', '0.5'],
+      ['1', '1'],
+      ['9.99', '5'],
+      ['24.99', '20'],
+      ['25', '25'],
+      ['99.9999', '50'],
+      ['100', '100'],
+      ['312.5', '250'],
+      ['999999999999.9999', '500000000000'],
+    ];
+    for (const [v, want] of cases) expect(formatPriceUnits(roundBoundary(priceUnits(v)))).toBe(want);
+    fc.assert(
+      fc.property(
+        price.filter((p) => new Decimal(p).gt(0)),
+        (p) => {
+          const b = roundBoundary(priceUnits(p));
+          expect(b <= priceUnits(p)).toBe(true);
+          // Never less than 40 % of the price (2 → 5 ten-thousandths is the widest step).
+          expect(b * 5n > priceUnits(p) * 2n).toBe(true);
+          expect(isRound(formatPriceUnits(b))).toBe(true);
+          // A valid price bound of the search: at most 4 decimals.
+          expect(formatPriceUnits(b)).toMatch(/^\d+(\.\d{1,4})?$/);
+        },
+      ),
     );
   });
 });

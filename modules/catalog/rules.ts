@@ -1,6 +1,7 @@
 /**
  * Catalogue rules — pure functions (no I/O), tested directly in rules.test.ts.
- * GTIN check digits, packaging quantities, attribute typing, translations, completeness.
+ * GTIN check digits, packaging quantities, attribute typing, translations, completeness, the
+ * search's price ranges.
  */
 
 // ─── GTIN / EAN ──────────────────────────────────────────────────────────────────────────────
@@ -306,4 +307,99 @@ export function completeness(p: CompletenessInput): Completeness {
   check(p.mediaKinds.includes('image'), { check: 'image' });
   check(p.categoriesActive.some(Boolean), { check: 'category' });
   return { score: Math.floor((100 * (checks - missing.length)) / checks), missing };
+}
+
+// ─── Price ranges (the search's price facet) ─────────────────────────────────────────────────
+
+export interface PriceRange {
+  /** Included; null on the first range (everything below `to`). */
+  from: string | null;
+  /** Excluded; null on the last range (everything from `from` on). */
+  to: string | null;
+  count: number;
+}
+
+/** Prices in ten-thousandths (unit prices have at most 4 decimals): exact integers, fast to compare. */
+const SCALE = 4;
+
+/** A price (decimal string ≥ 0, at most 4 decimals) in ten-thousandths: `'12.5'` → `125000n`. */
+export function priceUnits(price: string): bigint {
+  const m = /^(\d+)(?:\.(\d{1,4}))?$/.exec(price);
+  if (!m) throw new RangeError(`not a price with at most ${SCALE} decimals: ${price}`);
+  return BigInt(m[1]!) * 10n ** BigInt(SCALE) + BigInt((m[2] ?? '').padEnd(SCALE, '0'));
+}
+
+/** Ten-thousandths as a decimal string without trailing zeros: `125000n` → `'12.5'`. */
+export function formatPriceUnits(units: bigint): string {
+  const whole = units / 10n ** BigInt(SCALE);
+  const fraction = (units % 10n ** BigInt(SCALE)).toString().padStart(SCALE, '0').replace(/0+$/, '');
+  return fraction ? `${whole}.${fraction}` : String(whole);
+}
+
+/**
+ * The largest of 1, 2, 2.5 and 5 × 10^k that is ≤ `v` (ten-thousandths, v > 0) and has at most 4
+ * decimals (so 0.00025 is not one): a boundary a buyer reads at a glance, and a valid price bound.
+ */
+export function roundBoundary(v: bigint): bigint {
+  let power = 1n;
+  while (power * 10n <= v) power *= 10n;
+  let best = power;
+  for (const [num, den] of [
+    [2n, 1n],
+    [5n, 2n],
+    [5n, 1n],
+  ] as const)
+    if ((power * num) % den === 0n && (power * num) / den <= v) best = (power * num) / den;
+  return best;
+}
+
+/**
+ * The price facet's ranges over some prices (decimal strings ≥ 0 with at most 4 decimals): at most
+ * `max` non-empty ranges [from, to), ascending, the first open below and the last open above, with
+ * round boundaries (`roundBoundary`) placed near the quantiles, so that ranges hold similar numbers
+ * of hits. Every price is in exactly one range; the counts add up to the number of prices. No
+ * prices: no ranges.
+ */
+export function priceRanges(prices: readonly string[], max = 6): PriceRange[] {
+  if (!prices.length) return [];
+  const sorted = prices.map(priceUnits).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const lowest = sorted[0]!;
+  const highest = sorted.at(-1)!;
+  // Cuts: round values at the quantiles, strictly above the lowest price (the first range is never
+  // empty) and at most the highest (nor is the last).
+  const cuts: bigint[] = [];
+  for (let k = 1; k < max; k++) {
+    const q = sorted[Math.floor((k * sorted.length) / max)]!;
+    if (q <= 0n) continue;
+    const cut = roundBoundary(q);
+    if (cut > lowest && cut <= highest && !cuts.includes(cut)) cuts.push(cut);
+  }
+  // Prices that differ always get two ranges, whatever the quantiles: cut at the highest price's
+  // round boundary, or at the highest price itself when that boundary is not above the lowest.
+  if (!cuts.length && highest > lowest) {
+    const round = roundBoundary(highest);
+    cuts.push(round > lowest ? round : highest);
+  }
+  cuts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const counts = (cs: bigint[]) => {
+    const n = new Array<number>(cs.length + 1).fill(0);
+    let i = 0;
+    for (const p of sorted) {
+      while (i < cs.length && p >= cs[i]!) i++;
+      n[i]!++;
+    }
+    return n;
+  };
+  // A range may hold nothing: drop its upper cut (it joins the next range), or its lower one for
+  // the last range. Each step removes a cut, so this ends.
+  let n = counts(cuts);
+  for (let i = n.indexOf(0); i !== -1 && cuts.length > 0; i = n.indexOf(0)) {
+    cuts.splice(Math.min(i, cuts.length - 1), 1);
+    n = counts(cuts);
+  }
+  return n.map((count, i) => ({
+    from: i === 0 ? null : formatPriceUnits(cuts[i - 1]!),
+    to: i === cuts.length ? null : formatPriceUnits(cuts[i]!),
+    count,
+  }));
 }

@@ -5,7 +5,7 @@ import type { Ctx } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.ts';
 import { AppError, notFound } from '../../platform/http/problems.ts';
-import { resolveText } from './rules.ts';
+import { type PriceRange, priceRanges, priceUnits, resolveText } from './rules.ts';
 import { brands, categories, media, products, variants } from './schema.ts';
 import { catalogLanguages, filterConditions, type Reading, readingFor } from './service.ts';
 
@@ -92,7 +92,11 @@ export function productVisibility(ctx: Ctx) {
 export async function categoryPathsOfSkus(
   ctx: Ctx,
   skus: readonly string[],
-  opts: { knownVisible?: boolean } = {},
+  opts: {
+    knownVisible?: boolean;
+    /** false: read for this call only, never stored in the read cache (a search's whole hit set). */
+    store?: boolean;
+  } = {},
 ): Promise<Map<string, { productId: string; categoryPath: string[]; visible: boolean }>> {
   const out = new Map<string, { productId: string; categoryPath: string[]; visible: boolean }>();
   const wanted = [...new Set(skus)];
@@ -100,9 +104,12 @@ export async function categoryPathsOfSkus(
   if (ctx.readOnly && readCacheOf(ctx.db)) {
     // `knownVisible`: SKUs of search hits, which the search already filtered.
     const mayShow = opts.knownVisible ? null : await productVisibility(ctx);
-    const placed = await cachedRead(ctx, `catalog:sku-placements:${skuSetKey(wanted)}`, () =>
-      skuPlacements(ctx, wanted, ALL_VISIBLE),
-    );
+    const placed =
+      opts.store === false
+        ? await skuPlacements(ctx, wanted, ALL_VISIBLE)
+        : await cachedRead(ctx, `catalog:sku-placements:${skuSetKey(wanted)}`, () =>
+            skuPlacements(ctx, wanted, ALL_VISIBLE),
+          );
     for (const p of placed)
       out.set(p.sku, {
         productId: p.placement.id,
@@ -180,17 +187,34 @@ export interface HitPrice {
   rule: Record<string, unknown>;
 }
 
+/** The line a hit is priced with: its first variant at its minimum order quantity (or 1). */
+export interface HitLine {
+  sku: string;
+  quantity: string;
+}
+
 /**
- * Resolves the prices of the returned page's hits (the first variant of each, at its minimum order
- * quantity), in one batch; `currency` is the one the caller asked for, if any. Installed by the
- * pricing module (`setSearchPricing`) so that the catalogue never imports pricing; without it, every
- * hit's price is null.
+ * How hits are priced, installed by the pricing module (`setSearchPricing`) so that the catalogue
+ * never imports pricing; without it, every hit's price is null and there is no price facet. Every
+ * price of one search is resolved at the same instant `at`.
  */
-export type SearchPricing = (
-  ctx: Ctx,
-  lines: { sku: string; quantity: string }[],
-  currency: string | undefined,
-) => Promise<(HitPrice | null)[]>;
+export interface SearchPricing {
+  /** The currency of the caller's prices (`requested`, else the storefront's), or null: no prices. */
+  currency(ctx: Ctx, requested: string | undefined): Promise<string | null>;
+  /** The returned page's prices, in one batch. */
+  page(ctx: Ctx, lines: HitLine[], currency: string, at: string): Promise<(HitPrice | null)[]>;
+  /**
+   * The unit prices alone (decimal strings; null: no price) of many lines: the hits whose prices the
+   * price facet, filter and sort compare. `setKey` names the set for the read cache (null: keep nothing).
+   */
+  amounts(
+    ctx: Ctx,
+    lines: HitLine[],
+    currency: string,
+    at: string,
+    setKey: string | null,
+  ): Promise<(string | null)[]>;
+}
 
 let searchPricing: SearchPricing | null = null;
 
@@ -200,7 +224,7 @@ export function setSearchPricing(pricing: SearchPricing | null): void {
 }
 
 /** The orders a search can be returned in (`sort`); `relevance` is the default. */
-export const SEARCH_SORTS = ['relevance', 'name', '-name', 'code', 'newest'] as const;
+export const SEARCH_SORTS = ['relevance', 'name', '-name', 'code', 'newest', 'price', '-price'] as const;
 export type SearchSort = (typeof SEARCH_SORTS)[number];
 
 export interface SearchQuery {
@@ -213,6 +237,10 @@ export interface SearchQuery {
   brand_id?: string;
   category_id?: string;
   attr?: string[];
+  /** The caller's price is at least this (decimal string). */
+  price_min?: string;
+  /** The caller's price is below this. */
+  price_max?: string;
 }
 
 export interface SearchHit {
@@ -252,8 +280,28 @@ export interface SearchResult {
       unit: string | null;
       values: FacetValue[];
     }[];
+    /** Ranges of the caller's prices over the hits of `price_scope`; null: none of them is priced. */
+    price: PriceFacet | null;
   } | null;
+  /** The hits whose prices were compared (price facet, filter, sort); null: none were. */
+  price_scope: { considered: number; complete: boolean } | null;
 }
+
+export interface PriceFacet {
+  currency: string;
+  min: string;
+  max: string;
+  unpriced: number;
+  ranges: PriceRange[];
+}
+
+/**
+ * The price facet, the price filter and the price sort compare the caller's prices of this many
+ * hits at most: all of them when the search has no more, else the best-ranked (relevance, then ID).
+ * Each price is the one pure price function's answer for this buyer, so a search's hit set is priced
+ * in JavaScript (about 20 µs a hit) and kept in the read cache per buyer while prices stay the same.
+ */
+export const PRICE_SAMPLE = 2_000;
 
 /**
  * Typo tolerance returns the closest FUZZY_LIMIT products only: a misspelt word wants the best
@@ -380,14 +428,16 @@ export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string
   const q = query.q?.trim() ?? '';
   const after = decodeCursor(query.cursor, 3);
   const sort = query.sort ?? 'relevance';
+  const byPrice = sort === 'price' || sort === '-price';
   // A cursor continues the order it was returned with: [mode, score, ID] by relevance,
-  // ['<mode>:<sort>', sort key, ID] otherwise.
+  // ['<mode>:<sort>', sort key, ID] otherwise (the key of a price sort: the price, '' for none).
   const [cursorMode, cursorSort] = after ? String(after[0]).split(':') : [];
   if (
     after &&
     (![FTS_MODE, FUZZY_MODE, ALL_MODE].includes(String(cursorMode)) ||
       (cursorSort ?? 'relevance') !== sort ||
       (sort === 'relevance' && !/^-?\d{1,12}(\.\d{1,6})?$/.test(String(after[1]))) ||
+      (byPrice && !/^(\d{1,12}(\.\d{1,4})?)?$/.test(String(after[1]))) ||
       typeof after[1] !== 'string' ||
       typeof after[2] !== 'string')
   ) {
@@ -395,32 +445,240 @@ export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string
       { in: 'query', pointer: '/cursor', detail: 'not a cursor returned by this endpoint' },
     ]);
   }
+  const range = priceBounds(query);
+  const currency = searchPricing ? await searchPricing.currency(ctx, query.currency) : null;
+  if ((byPrice || range) && currency === null) {
+    const pointer = byPrice ? '/sort' : query.price_min !== undefined ? '/price_min' : '/price_max';
+    throw new AppError('validation-error', 'Sorting or filtering by price needs your prices.', [
+      {
+        in: 'query',
+        pointer,
+        detail:
+          'needs prices: pass `currency` (staff outside a storefront), with the right to resolve prices',
+      },
+    ]);
+  }
+  // Every price of this search, the page's and the hit set's, is resolved at the same instant.
+  const at = new Date().toISOString();
   // The condition and its key come from one plan: the result stored under the key is computed with
   // exactly that condition. No key (a predicate installed alone): no cache.
   const seen = keyedVisibility ? await keyedVisibility(ctx) : { condition: await visibility(ctx), key: null };
-  const load = () => unpricedSearch(ctx, query, q, after, r, seen.condition);
-  if (seen.key === null) return priceHits(ctx, await load(), query.currency);
   const attrs = typeof query.attr === 'string' ? [query.attr] : (query.attr ?? []);
-  const key = `catalog:search:${JSON.stringify([
-    seen.key,
-    r.locale,
-    r.fallback,
-    r.languages,
-    q,
-    query.limit,
-    sort,
-    after,
-    query.brand_id ?? null,
-    query.category_id ?? null,
-    // The attribute filters are a set: OR within a code, AND across codes, whatever their order.
-    [...new Set(attrs)].sort(),
-  ])}`;
-  return priceHits(ctx, await cachedRead(ctx, key, load, SEARCH_PAGE_UNITS), query.currency);
+  /** The unpriced page of `of` (a first page carries its hit set when `consider`), through the cache. */
+  const unpriced = (of: SearchQuery, from: unknown[] | null, consider: boolean) => {
+    const load = () => unpricedSearch(ctx, of, q, from, r, seen.condition, consider);
+    if (seen.key === null) return { key: null, page: load() };
+    const key = `catalog:search:${JSON.stringify([
+      seen.key,
+      r.locale,
+      r.fallback,
+      r.languages,
+      q,
+      of.limit,
+      of.sort ?? 'relevance',
+      from,
+      of.brand_id ?? null,
+      of.category_id ?? null,
+      // The attribute filters are a set: OR within a code, AND across codes, whatever their order.
+      [...new Set(attrs)].sort(),
+      consider,
+    ])}`;
+    return { key, page: cachedRead(ctx, key, load, SEARCH_PAGE_UNITS + (consider ? PRICE_SAMPLE / 50 : 0)) };
+  };
+
+  if (byPrice || range) {
+    // Price sort or filter: the first page's hit set (ranked by relevance for a price sort, else in
+    // the order asked), priced for this caller, filtered and ordered here.
+    const base = unpriced({ ...query, sort: byPrice ? 'relevance' : sort, cursor: undefined }, null, true);
+    return pricedSearch(ctx, await base.page, base.key, {
+      sort,
+      after,
+      range,
+      limit: query.limit,
+      currency: currency!,
+      at,
+      r,
+    });
+  }
+  // The first page of a caller with prices carries the price facet, over its hit set.
+  const consider = currency !== null && !after;
+  const found = unpriced(query, after, consider);
+  const page = await found.page;
+  const result = await priceHits(ctx, page, currency, at);
+  if (!consider || !result.facets) return result;
+  const amounts = await amountsOf(ctx, page.considered, currency, at, amountsKey(found.key));
+  return {
+    ...result,
+    facets: { ...result.facets, price: priceFacet(amounts, currency) },
+    price_scope: scopeOf(page),
+  };
 }
+
+/** The name under which a hit set's prices are kept (per buyer, by the pricing module). */
+const amountsKey = (pageKey: string | null) =>
+  pageKey === null ? null : createHash('sha256').update(pageKey).digest('base64url');
+
+/** `price_min` / `price_max` read exactly (or null when neither is given); min < max. */
+function priceBounds(query: SearchQuery): { min: bigint | null; max: bigint | null } | null {
+  if (query.price_min === undefined && query.price_max === undefined) return null;
+  const read = (v: string | undefined, pointer: string) => {
+    if (v === undefined) return null;
+    if (!/^\d{1,12}(\.\d{1,4})?$/.test(v))
+      throw new AppError('validation-error', 'A price bound is a decimal number.', [
+        { in: 'query', pointer, detail: 'a price ≥ 0 with at most 4 decimals, like 12.50' },
+      ]);
+    return priceUnits(v);
+  };
+  const min = read(query.price_min, '/price_min');
+  const max = read(query.price_max, '/price_max');
+  if (min !== null && max !== null && min >= max)
+    throw new AppError('validation-error', 'The price range is empty.', [
+      { in: 'query', pointer: '/price_max', detail: `must be above price_min (${query.price_min})` },
+    ]);
+  return { min, max };
+}
+
+/** The price facet of a hit set's prices (null: none priced). */
+function priceFacet(amounts: readonly (string | null)[], currency: string): PriceFacet | null {
+  const priced = amounts.filter((a): a is string => a !== null);
+  if (!priced.length) return null;
+  // The lowest and highest as the prices show them (with the currency's decimals).
+  let [min, max] = [priced[0]!, priced[0]!];
+  let [lo, hi] = [priceUnits(min), priceUnits(max)];
+  for (const a of priced) {
+    const u = priceUnits(a);
+    if (u < lo) [min, lo] = [a, u];
+    if (u > hi) [max, hi] = [a, u];
+  }
+  return {
+    currency,
+    min,
+    max,
+    unpriced: amounts.length - priced.length,
+    ranges: priceRanges(priced),
+  };
+}
+
+const scopeOf = (page: UnpricedPage) => ({
+  considered: page.considered.ids.length,
+  complete: (page.result.total ?? 0) <= page.considered.ids.length,
+});
+
+/**
+ * A price-sorted or price-filtered page: the hit set of the first page (`base`, at most
+ * PRICE_SAMPLE hits) with this caller's prices, filtered by the range, ordered by the sort (price:
+ * priced hits first, then by price; otherwise the base's own order) with ties by ID, and cut after
+ * the cursor's position. The page's hits are then hydrated (cached by product) and priced with their
+ * rules, at the same instant.
+ */
+async function pricedSearch(
+  ctx: Ctx,
+  base: UnpricedPage,
+  baseKey: string | null,
+  o: {
+    sort: SearchSort;
+    after: unknown[] | null;
+    range: { min: bigint | null; max: bigint | null } | null;
+    limit: number;
+    currency: string;
+    at: string;
+    r: Reading;
+  },
+): Promise<SearchResult> {
+  const c = base.considered;
+  const amounts = await amountsOf(ctx, c, o.currency, o.at, amountsKey(baseKey));
+  // Prices in ten-thousandths: exact, and cheap to compare.
+  type Item = { i: number; price: bigint | null };
+  let items: Item[] = c.ids.map((_, i) => {
+    const a = amounts[i];
+    return { i, price: a == null ? null : priceUnits(a) };
+  });
+  const { min, max } = o.range ?? { min: null, max: null };
+  if (o.range)
+    items = items.filter(
+      (it) => it.price !== null && (min === null || it.price >= min) && (max === null || it.price < max),
+    );
+  const descending = o.sort === '-price' || o.sort === '-name' || o.sort === 'newest';
+  const byPrice = o.sort === 'price' || o.sort === '-price';
+  /** An item's (or the cursor's) place in the order, before its ID: its price, score or sort key. */
+  type Place = { price: bigint | null; score: number; key: string };
+  const compare = (a: Place, b: Place): number => {
+    if (byPrice) {
+      // Unpriced last, whichever the direction.
+      if (a.price === null || b.price === null)
+        return (a.price === null ? 1 : 0) - (b.price === null ? 1 : 0);
+      const d = a.price < b.price ? -1 : a.price > b.price ? 1 : 0;
+      return descending ? -d : d;
+    }
+    // Scores have at most 6 decimals: distinct scores are distinct numbers.
+    if (o.sort === 'relevance') return b.score - a.score;
+    const d = byteOrder(a.key, b.key);
+    return descending ? -d : d;
+  };
+  const places = new Map<number, Place>(
+    items.map((it) => [
+      it.i,
+      { price: it.price, score: Number(c.scores[it.i]), key: c.sortKeys[it.i] ?? '' },
+    ]),
+  );
+  items.sort((a, b) => compare(places.get(a.i)!, places.get(b.i)!) || byteOrder(c.ids[a.i]!, c.ids[b.i]!));
+  /** What the cursor carries of an item: its price ('' for none), score or sort key. */
+  const cursorKey = (it: Item) =>
+    byPrice ? (amounts[it.i] ?? '') : o.sort === 'relevance' ? c.scores[it.i]! : (c.sortKeys[it.i] ?? '');
+  if (o.after) {
+    const [k, id] = [String(o.after[1]), String(o.after[2])];
+    const from: Place = { price: byPrice && k !== '' ? priceUnits(k) : null, score: Number(k), key: k };
+    items = items.filter((it) => {
+      const d = compare(places.get(it.i)!, from);
+      return d > 0 || (d === 0 && byteOrder(c.ids[it.i]!, id) > 0);
+    });
+  }
+  const shown = items.slice(0, o.limit);
+  const mode = c.mode;
+  const last = shown.at(-1);
+  const next =
+    items.length > o.limit && last
+      ? encodeCursor([o.sort === 'relevance' ? mode : `${mode}:${o.sort}`, cursorKey(last), c.ids[last.i]!])
+      : null;
+  const hydrated = await cachedRead(
+    ctx,
+    `catalog:hits:${JSON.stringify([o.r.locale, o.r.fallback, o.r.languages, shown.map((it) => c.ids[it.i])])}`,
+    () =>
+      hydrateHits(
+        ctx,
+        shown.map((it) => ({ id: c.ids[it.i]!, score: c.scores[it.i]!, how: c.how[it.i]! })),
+        o.r,
+      ),
+    Math.max(1, Math.ceil(shown.length / 2)),
+  );
+  const first = !o.after;
+  const page: UnpricedPage = {
+    result: {
+      locale: o.r.locale,
+      data: hydrated.hits,
+      next_cursor: next,
+      // Without a price filter the search's own total (exact, however many hits); with one, the
+      // considered hits in range.
+      total: first ? (o.range ? items.length : base.result.total) : null,
+      facets:
+        first && base.result.facets
+          ? { ...base.result.facets, price: priceFacet(amounts, o.currency) }
+          : null,
+      price_scope: scopeOf(base),
+    },
+    lines: hydrated.lines,
+    considered: EMPTY_SET,
+  };
+  return priceHits(ctx, page, o.currency, o.at);
+}
+
+/** Byte order of UTF-8 texts (PostgreSQL's `collate "C"`), which sort keys and IDs are compared in. */
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /**
  * What a cached search page weighs in the read cache, against READ_CACHE_MAX_ENTRIES: about as much
- * memory as ten product pages (twenty hits and their facets).
+ * memory as ten product pages (twenty hits and their facets); a first page that carries its hit set
+ * for the price facet weighs one more unit per 50 hits of it.
  */
 const SEARCH_PAGE_UNITS = 10;
 
@@ -431,8 +689,26 @@ const SEARCH_PAGE_UNITS = 10;
  */
 interface UnpricedPage {
   result: SearchResult;
-  lines: ({ sku: string; quantity: string } | null)[];
+  lines: (HitLine | null)[];
+  /** A first page's hit set for the price facet, filter and sort (else empty). */
+  considered: ConsideredSet;
 }
+
+/**
+ * The hits whose prices a search compares: the first PRICE_SAMPLE by relevance (then ID), each with
+ * its score, its key in the requested sort (null by relevance), how it matched and its line, in
+ * parallel arrays (a cached first page holds up to PRICE_SAMPLE of them).
+ */
+interface ConsideredSet {
+  mode: string;
+  ids: string[];
+  scores: string[];
+  sortKeys: (string | null)[];
+  how: SearchHit['matched_by'][];
+  lines: (HitLine | null)[];
+}
+
+const EMPTY_SET: ConsideredSet = { mode: FTS_MODE, ids: [], scores: [], sortKeys: [], how: [], lines: [] };
 
 async function unpricedSearch(
   ctx: Ctx,
@@ -441,6 +717,7 @@ async function unpricedSearch(
   after: unknown[] | null,
   r: Reading,
   visible: SQL,
+  consider: boolean,
 ): Promise<UnpricedPage> {
   const prepared = await prepareQuery(ctx, q, r.locale);
   // The category filter reads the product's precomputed category paths (migration 0016, GIN-indexed)
@@ -471,17 +748,17 @@ async function unpricedSearch(
       await ctx.tx.execute(sql`select id, score::text as score, how, sk from (${candidates(mode)}) c
         where ${position} order by ${order.by(sql`c`)} limit ${query.limit + 1}`),
     );
-    return finish(ctx, r, mode, page, query.limit, null, null, query.sort ?? 'relevance');
+    return finish(ctx, r, mode, page, query.limit, null, null, query.sort ?? 'relevance', EMPTY_SET);
   }
 
   // The first page: one statement computes the matching set once and returns the page, the total
   // and the facet counts (over the best FACET_SAMPLE hits), from the precomputed facet columns.
   const codes = await filterableDefinitions(ctx);
-  let first = await firstPage(ctx, candidates(mode), query.limit, [...codes.keys()], order);
+  let first = await firstPage(ctx, candidates(mode), query.limit, [...codes.keys()], order, consider);
   if (first.total === 0 && mode === FTS_MODE && !looksLikeCode(q)) {
     mode = FUZZY_MODE;
     prepared.fuzzy = await fuzzyQuery(ctx, prepared.folded);
-    first = await firstPage(ctx, candidates(mode), query.limit, [...codes.keys()], order);
+    first = await firstPage(ctx, candidates(mode), query.limit, [...codes.keys()], order, consider);
   }
   return finish(
     ctx,
@@ -492,6 +769,7 @@ async function unpricedSearch(
     first.total,
     await facets(ctx, first.counted, codes, r),
     query.sort ?? 'relevance',
+    { ...first.considered, mode },
   );
 }
 
@@ -546,21 +824,52 @@ function sortOrder(
 
 /**
  * The caller's prices on a copy of the page (the cached one stays as it is), resolved in one batch
- * by the pricing module (`setSearchPricing`); without it, or without priced lines, the page as is.
+ * at `at` by the pricing module (`setSearchPricing`); without a currency (no prices for this caller)
+ * or without priced lines, the page as is.
  */
-async function priceHits(ctx: Ctx, found: UnpricedPage, currency: string | undefined): Promise<SearchResult> {
+async function priceHits(
+  ctx: Ctx,
+  found: UnpricedPage,
+  currency: string | null,
+  at: string,
+): Promise<SearchResult> {
   const priced = found.lines.flatMap((line, i) => (line ? [{ i, ...line }] : []));
-  if (!searchPricing || !priced.length) return found.result;
-  const resolved = await searchPricing(
+  if (!searchPricing || currency === null || !priced.length) return found.result;
+  const resolved = await searchPricing.page(
     ctx,
     priced.map(({ sku, quantity }) => ({ sku, quantity })),
     currency,
+    at,
   );
   const prices: (HitPrice | null)[] = found.result.data.map(() => null);
   priced.forEach(({ i }, k) => {
     prices[i] = resolved[k] ?? null;
   });
   return { ...found.result, data: found.result.data.map((h, i) => ({ ...h, price: prices[i] ?? null })) };
+}
+
+/** The caller's prices of a hit set, by hit (null: no variant, or no price). */
+async function amountsOf(
+  ctx: Ctx,
+  set: ConsideredSet,
+  currency: string,
+  at: string,
+  key: string | null,
+): Promise<(string | null)[]> {
+  const priced = set.lines.flatMap((line, i) => (line ? [{ i, line }] : []));
+  const out: (string | null)[] = set.lines.map(() => null);
+  if (!searchPricing || !priced.length) return out;
+  const amounts = await searchPricing.amounts(
+    ctx,
+    priced.map((p) => p.line),
+    currency,
+    at,
+    key,
+  );
+  priced.forEach(({ i }, k) => {
+    out[i] = amounts[k] ?? null;
+  });
+  return out;
 }
 
 /**
@@ -578,11 +887,24 @@ async function firstPage(
   limit: number,
   codes: string[],
   order: ReturnType<typeof sortOrder>,
+  consider: boolean,
 ): Promise<{
   page: PageHit[];
   total: number;
   counted: Counted[];
+  considered: ConsideredSet;
 }> {
+  // `consider`: the PRICE_SAMPLE best hits too (relevance, then ID), each with its first variant
+  // (by position) and that variant's minimum order quantity — the lines the price facet compares.
+  const considered = consider
+    ? sql`union all
+      select 'cand', h.id, h.score::text, h.how, v.sku, h.n, h.sk::text, greatest(coalesce(v.min_order_qty, 1), 1)
+        from (select id, score, how, sk, (row_number() over (order by score desc, id))::int as n
+                from hits order by score desc, id limit ${PRICE_SAMPLE}) h
+        left join lateral (select v.sku, v.min_order_qty from catalog_variants v
+                            where v.tenant_id = ${ctx.tenantId} and v.product_id = h.id
+                            order by v.position, v.id limit 1) v on true`
+    : sql``;
   const out = rows<{
     kind: string;
     id: string | null;
@@ -591,6 +913,7 @@ async function firstPage(
     key: string | null;
     n: number;
     sk: string | null;
+    qty: number | null;
   }>(
     // `counted`: the hits themselves when there are at most FACET_SAMPLE (no sort), else the best
     // FACET_SAMPLE (the branch not taken is never run). One unnest pass counts brands (`b…`),
@@ -602,16 +925,19 @@ async function firstPage(
                   select * from (select * from hits order by score desc, id limit ${FACET_SAMPLE}) best
                    where (select n from total) > ${FACET_SAMPLE})
       select * from (select 'page' as kind, id, score::text as score, how, null::text as key,
-                            (row_number() over (order by ${order.by(sql`hits`)}))::int as n, sk::text as sk
+                            (row_number() over (order by ${order.by(sql`hits`)}))::int as n, sk::text as sk,
+                            null::int as qty
                        from hits order by ${order.by(sql`hits`)} limit ${limit + 1}) pg
       union all
-      select 'total', null, null, null, null, n, null from total
+      select 'total', null, null, null, null, n, null, null from total
       union all
-      select 'facet', null, null, null, k, count(*)::int, null
+      select 'facet', null, null, null, k, count(*)::int, null, null
         from counted, unnest(array['b' || brand_id] || array(select 'c' || c from unnest(facet_categories) c)
                              || array(select 'a' || a from unnest(facet_attrs) a)) k
-       where k is not null group by k`),
+       where k is not null group by k
+      ${considered}`),
   );
+  const cands = out.filter((o) => o.kind === 'cand').sort((a, b) => Number(a.n) - Number(b.n));
   const wanted = new Set(codes);
   // UNION ALL keeps no order: the page is put back in the statement's order (its row numbers).
   const page = out
@@ -620,6 +946,15 @@ async function firstPage(
     .map((o) => ({ id: o.id!, score: o.score!, how: o.how as SearchHit['matched_by'], sk: o.sk }));
   return {
     page,
+    considered: {
+      mode: '',
+      ids: cands.map((o) => o.id!),
+      scores: cands.map((o) => o.score!),
+      sortKeys: cands.map((o) => o.sk),
+      how: cands.map((o) => o.how as SearchHit['matched_by']),
+      // No variant: no line, so no price.
+      lines: cands.map((o) => (o.key ? { sku: o.key, quantity: String(o.qty ?? 1) } : null)),
+    },
     total: Number(out.find((o) => o.kind === 'total')?.n ?? 0),
     counted: out.flatMap((o): Counted[] => {
       if (o.kind !== 'facet' || !o.key) return [];
@@ -641,6 +976,7 @@ async function finish(
   total: number | null,
   facetCounts: SearchResult['facets'],
   sort: SearchSort,
+  considered: ConsideredSet,
 ): Promise<UnpricedPage> {
   const hits = page.slice(0, limit);
   const last = hits.at(-1);
@@ -657,8 +993,10 @@ async function finish(
       next_cursor: next,
       total,
       facets: facetCounts,
+      price_scope: null,
     },
     lines: hydrated.lines,
+    considered,
   };
 }
 
@@ -839,6 +1177,8 @@ async function facets(
       })
       .sort(byCount),
     attributes,
+    // Added by the caller, for this caller's prices (the counts above are shared).
+    price: null,
   };
 }
 

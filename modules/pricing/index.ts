@@ -1,7 +1,7 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
 import { setSearchPricing } from '../catalog/search.ts';
 import { pricingRoutes } from './routes.ts';
-import { priceSearchHits } from './service.ts';
+import { searchPricing } from './service.ts';
 
 /**
  * Prices: price lists (per currency, validity, targets) with quantity breaks, group discount levels,
@@ -29,7 +29,7 @@ export const pricingModule: ModuleDefinition = {
   ],
   routes: (deps) => {
     // Search hits carry the caller's price: installed here so that the catalogue never imports pricing.
-    setSearchPricing(priceSearchHits);
+    setSearchPricing(searchPricing);
     return pricingRoutes(deps);
   },
 };

@@ -2,7 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { assertNotInitiator, personOf } from '../../platform/access/four-eyes.ts';
 import { hasPermission } from '../../platform/access/permissions.ts';
 import { audit, changesOf } from '../../platform/audit/record.ts';
-import { cachedRead, readCacheOf } from '../../platform/cache/read-cache.ts';
+import { cachedRead, cachedReadWhile, readCacheOf } from '../../platform/cache/read-cache.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { rows } from '../../platform/db/database.ts';
 import { publish } from '../../platform/events/outbox.ts';
@@ -10,7 +10,7 @@ import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { AppError, conflict, type FieldError, notFound } from '../../platform/http/problems.ts';
 import { newId } from '../../platform/ids.ts';
 import { getAccount } from '../accounts/service.ts';
-import { categoryPathsOfSkus, type HitPrice, skuSetKey } from '../catalog/search.ts';
+import { categoryPathsOfSkus, type SearchPricing, skuSetKey } from '../catalog/search.ts';
 import { getCategory } from '../catalog/service.ts';
 import {
   getCustomerGroup,
@@ -1298,6 +1298,12 @@ interface PriceContext {
   promotions: Promotion[];
   /** By SKU; absent for an SKU the catalogue does not know. */
   products: Map<string, { productId: string; categoryPath: string[]; visible: boolean }>;
+  /**
+   * When read whatever the validity (the read cache's way): the instants around `at` between which
+   * no list, discount level or promotion starts or ends — every price of this context stays the
+   * same from `from` (included) to `to` (excluded), microseconds, null: open. Null otherwise.
+   */
+  window: { from: bigint | null; to: bigint | null } | null;
 }
 
 /**
@@ -1318,7 +1324,15 @@ async function loadPriceContext(
   q: Omit<BatchQuery, 'lines'>,
   skus: readonly string[],
   part: 'query' | 'body',
-  knownVisible = false,
+  opts: {
+    /** SKUs of search hits, which the search already filtered. */
+    knownVisible?: boolean;
+    /**
+     * Many SKUs at once (a search's hit set): the lists' entries and the SKUs' categories are read
+     * for this call only, never stored in the read cache, where they would weigh too much.
+     */
+    many?: boolean;
+  } = {},
 ): Promise<PriceContext> {
   if (q.storefront_id) {
     const sf = await storefrontCurrencies(ctx, q.storefront_id);
@@ -1350,7 +1364,7 @@ async function loadPriceContext(
   const sortedGroups = [...groupIds].sort();
   const lists = await readCached(
     ctx,
-    cached,
+    cached && !opts.many,
     `pricing:lists:${JSON.stringify([q.currency, sortedKeys, skuSetKey(wanted)])}`,
     () => loadLists(ctx, q.currency, sortedKeys, wanted, valid),
   );
@@ -1398,8 +1412,25 @@ async function loadPriceContext(
         validTo: p.valid_to,
       };
     }),
-    products: await categoryPathsOfSkus(ctx, wanted, { knownVisible }),
+    products: await categoryPathsOfSkus(ctx, wanted, {
+      knownVisible: opts.knownVisible === true,
+      store: !opts.many,
+    }),
+    window: cached ? constantAround(atUs!, [...lists, ...discounts, ...promotions]) : null,
   };
+}
+
+/** The widest interval around `at` in which none of these starts or ends (see `PriceContext.window`). */
+function constantAround(at: bigint, items: readonly Bounds[]): { from: bigint | null; to: bigint | null } {
+  let from: bigint | null = null;
+  let to: bigint | null = null;
+  for (const i of items)
+    for (const b of [i.from_us, i.to_us]) {
+      if (b === null) continue;
+      if (b <= at && (from === null || b > from)) from = b;
+      if (b > at && (to === null || b < to)) to = b;
+    }
+  return { from, to };
 }
 
 /** `load()` through the read cache when `cached`, else straight from the database. */
@@ -1554,26 +1585,7 @@ async function loadPromotions(ctx: Ctx, valid: SQL): Promise<(PromotionRow & Bou
  * no list has (`sku-not-priced`): its price never tells that it exists.
  */
 function resolveLine(pc: PriceContext, line: PriceLine, withBreaks = true): ResolvedLine {
-  const product = pc.products.get(line.sku);
-  const hidden = product !== undefined && !product.visible;
-  const data: PricingData = {
-    priceLists: pc.lists.map(({ list, bySku }) => {
-      const entry = hidden ? undefined : bySku.get(line.sku);
-      return { ...list, entries: entry ? [entry] : [] };
-    }),
-    groupDiscounts: pc.groupDiscounts,
-    promotions: pc.promotions,
-  };
-  const request = (quantity: string): PriceRequest => ({
-    accountId: pc.accountId,
-    groupIds: pc.groupIds,
-    storefrontId: pc.storefrontId,
-    currency: pc.currency,
-    sku: line.sku,
-    categoryPath: hidden ? [] : (product?.categoryPath ?? []),
-    quantity,
-    at: pc.at,
-  });
+  const { data, request } = inputsOf(pc, line.sku);
   const result: PriceResult = resolvePrice(data, request(line.quantity));
   // The buyer's break table: each break quantity of the lists that apply, priced at that quantity.
   const quantities = new Map<string, Dec>();
@@ -1624,6 +1636,34 @@ function resolveLine(pc: PriceContext, line: PriceLine, withBreaks = true): Reso
     detail: null,
     breaks,
   };
+}
+
+/** What `resolvePrice` is given for one SKU of a price context, and its request at a quantity. */
+function inputsOf(
+  pc: PriceContext,
+  sku: string,
+): { data: PricingData; request: (quantity: string) => PriceRequest } {
+  const product = pc.products.get(sku);
+  const hidden = product !== undefined && !product.visible;
+  const data: PricingData = {
+    priceLists: pc.lists.map(({ list, bySku }) => {
+      const entry = hidden ? undefined : bySku.get(sku);
+      return { ...list, entries: entry ? [entry] : [] };
+    }),
+    groupDiscounts: pc.groupDiscounts,
+    promotions: pc.promotions,
+  };
+  const request = (quantity: string): PriceRequest => ({
+    accountId: pc.accountId,
+    groupIds: pc.groupIds,
+    storefrontId: pc.storefrontId,
+    currency: pc.currency,
+    sku,
+    categoryPath: hidden ? [] : (product?.categoryPath ?? []),
+    quantity,
+    at: pc.at,
+  });
+  return { data, request };
 }
 
 /** Whether a list's targets name this buyer (the lists loaded all do; kept for clarity and safety). */
@@ -1681,7 +1721,7 @@ async function resolveLines(ctx: Ctx, query: BatchQuery, part: 'query' | 'body',
     q,
     lines.map((l) => l.sku),
     part,
-    search,
+    { knownVisible: search },
   );
   const data = lines.map((l) => resolveLine(pc, l, !search));
   const hidden = lines.map((l) => {
@@ -1710,28 +1750,77 @@ export async function resolveUnitPrice(ctx: Ctx, query: ResolveQuery): Promise<R
 }
 
 /**
- * Prices of catalogue search hits (installed with `setSearchPricing`): one batch for the page, in
- * the requested currency, else the storefront's default one. Null prices for a caller without
- * `pricing.price.read`, or with no currency to price in (staff searching without `currency`).
+ * How catalogue search prices its hits (installed with `setSearchPricing`): the caller's price of
+ * each hit's line (first variant at its minimum order quantity), through the same price context and
+ * `resolvePrice` as a cart.
  */
-export async function priceSearchHits(
-  ctx: Ctx,
-  lines: PriceLine[],
-  currency: string | undefined,
-): Promise<(HitPrice | null)[]> {
-  const none = lines.map(() => null);
-  if (!hasPermission(ctx.actor, 'pricing.price.read')) return none;
-  let cur = currency;
-  if (!cur) {
+export const searchPricing: SearchPricing = {
+  /**
+   * The currency the caller's hits are priced in — the one asked for, else the storefront's default —
+   * or null when the caller gets no prices: no `pricing.price.read`, or staff outside a storefront
+   * without a currency.
+   */
+  async currency(ctx, requested) {
+    if (!hasPermission(ctx.actor, 'pricing.price.read')) return null;
+    if (requested) return requested;
     const viewer = await viewerOf(ctx);
-    if (!viewer?.storefrontId) return none;
-    cur = (await storefrontCurrencies(ctx, viewer.storefrontId)).currencies[0];
-    if (!cur) return none;
-  }
-  const { data } = await resolveLines(ctx, { currency: cur, lines }, 'query', true);
-  return data.map((l) =>
-    l.priced && l.unit_price
-      ? { sku: l.sku, quantity: l.quantity, unit_price: l.unit_price, rule: l.rule ?? {} }
-      : null,
-  );
+    if (!viewer?.storefrontId) return null;
+    return (await storefrontCurrencies(ctx, viewer.storefrontId)).currencies[0] ?? null;
+  },
+
+  /** The returned page's prices, with their rules, at `at`. */
+  async page(ctx, lines, currency, at) {
+    const { data } = await resolveLines(ctx, { currency, date: at, lines }, 'query', true);
+    return data.map((l) =>
+      l.priced && l.unit_price
+        ? { sku: l.sku, quantity: l.quantity, unit_price: l.unit_price, rule: l.rule ?? {} }
+        : null,
+    );
+  },
+
+  /**
+   * The unit prices alone (null: no price) of a search's hit set, at `at`. A read-only request keeps
+   * them in the read cache under `setKey` (what the hit set depends on) and this buyer (currency,
+   * storefront, account — its groups follow from it), for as long as the price context's `window`
+   * says they stay the same: a list or promotion that starts or ends later is a new computation, with
+   * no write. Any committed change of what prices are read from drops them (migration 0021).
+   */
+  async amounts(ctx, lines, currency, at, setKey) {
+    const q = await boundToViewer(ctx, { currency, date: at } as Omit<BatchQuery, 'lines'>, 'query');
+    const atUs = instantMicros(at);
+    const key = `pricing:search-amounts:${JSON.stringify([currency, q.storefront_id ?? null, q.account_id ?? null, setKey])}`;
+    const fresh = (held: HeldAmounts) =>
+      atUs !== null && (held.from === null || held.from <= atUs) && (held.to === null || atUs < held.to);
+    const held = await cachedReadWhile(
+      ctx,
+      key,
+      async (): Promise<HeldAmounts> => {
+        const pc = await loadPriceContext(
+          ctx,
+          q,
+          lines.map((l) => l.sku),
+          'query',
+          { knownVisible: true, many: true },
+        );
+        const amounts = lines.map((l) => {
+          const { data, request } = inputsOf(pc, l.sku);
+          const r = resolvePrice(data, request(l.quantity));
+          return r.ok ? r.unitPrice : null;
+        });
+        // Without a window (the cache is off, or the date is not one it reads exactly), what is
+        // computed is never fresh for a later reader.
+        return pc.window ? { amounts, ...pc.window } : { amounts, from: null, to: -FAR };
+      },
+      fresh,
+      // A price is a short string: about a hundredth of a product page each.
+      1 + Math.ceil(lines.length / 100),
+    );
+    return held.amounts;
+  },
+};
+
+interface HeldAmounts {
+  amounts: (string | null)[];
+  from: bigint | null;
+  to: bigint | null;
 }

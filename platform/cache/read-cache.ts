@@ -217,12 +217,27 @@ export async function cachedRead<T>(
   /** What the result weighs against READ_CACHE_MAX_ENTRIES (1: a product; more for a search page). */
   units = 1,
 ): Promise<T> {
+  return cachedReadWhile(ctx, key, load, () => true, units);
+}
+
+/**
+ * `cachedRead` for a result that also depends on time: one that is not `fresh` (for this request) is
+ * read again, and a freshly read one is kept only if `fresh` says it is (a result valid only until a
+ * price list starts, say, carries its own bounds).
+ */
+export async function cachedReadWhile<T>(
+  ctx: Ctx,
+  key: string,
+  load: () => Promise<T>,
+  fresh: (value: T) => boolean,
+  units = 1,
+): Promise<T> {
   const cache = ctx.readOnly ? readCacheOf(ctx.db) : null;
   if (!cache) return load();
   const hit = cache.get<{ value: T }>(ctx.tenantId, key);
-  if (hit) return hit.value;
+  if (hit && fresh(hit.value)) return hit.value;
   const stamp = cache.stamp(ctx.tenantId);
   const value = await load();
-  cache.store(stamp, key, { value }, units);
+  if (fresh(value)) cache.store(stamp, key, { value }, units);
   return value;
 }

@@ -2103,7 +2103,7 @@ export interface paths {
         };
         /**
          * Search active products, with facets
-         * @description Full text in the reader’s language (accents and case ignored, French/English stemming), SKU / manufacturer reference prefix and exact GTIN; when nothing matches exactly, typo-tolerant matching (`matched_by: fuzzy`). Facets (brands, categories with their ancestors, filterable attributes) come with the first page only; they count every match up to 10,000 hits and, beyond that, the 10,000 best-ranked hits (`total` stays exact). Without `q`, browses the active products. Each hit carries the caller’s price of its first variant at its minimum order quantity (`price`, resolved in one batch for the page).
+         * @description Full text in the reader’s language (accents and case ignored, French/English stemming), SKU / manufacturer reference prefix and exact GTIN; when nothing matches exactly, typo-tolerant matching (`matched_by: fuzzy`). Facets (brands, categories with their ancestors, filterable attributes, price ranges) come with the first page only; brands, categories and attributes count every match up to 10,000 hits and, beyond that, the 10,000 best-ranked hits (`total` stays exact). Without `q`, browses the active products. Each hit carries the caller’s price of its first variant at its minimum order quantity (`price`). The price facet, the price filter (`price_min`, `price_max`) and the price sort compare these prices over the hits of `price_scope`: all of them up to 2,000 hits, else the best-ranked 2,000; the other facets ignore the price filter. Price sort or filter needs prices: a caller who may not resolve them, or staff outside a storefront without `currency`, gets a 400.
          */
         get: operations["searchCatalog"];
         put?: never;
@@ -11792,10 +11792,20 @@ export interface operations {
                  */
                 attr?: string[];
                 /**
-                 * @description Order of the hits: `relevance` (default: best match first), `name` / `-name` (the name in the reading language, A→Z / Z→A, accents and case ignored), `code` (product code), `newest` (most recently created first). Ties by product ID. A cursor continues the order it was returned with.
+                 * @description Only hits whose price (`price.unit_price`, in the currency of the hits) is at least this (included); hits without a price are left out
+                 * @example 10
+                 */
+                price_min?: string;
+                /**
+                 * @description Only hits whose price is below this (excluded, like the facet’s ranges); hits without a price are left out
+                 * @example 50
+                 */
+                price_max?: string;
+                /**
+                 * @description Order of the hits: `relevance` (default: best match first), `name` / `-name` (the name in the reading language, A→Z / Z→A, accents and case ignored), `code` (product code), `newest` (most recently created first), `price` / `-price` (the caller’s price, cheapest / dearest first; hits without a price last; over the hits of `price_scope`). Ties by product ID. A cursor continues the order it was returned with.
                  * @example name
                  */
-                sort?: "relevance" | "name" | "-name" | "code" | "newest";
+                sort?: "relevance" | "name" | "-name" | "code" | "newest" | "price" | "-price";
             };
             header?: never;
             path?: never;
@@ -11867,6 +11877,34 @@ export interface operations {
                                     count: number;
                                 }[];
                             }[];
+                            price: {
+                                /** @example EUR */
+                                currency: string;
+                                /**
+                                 * @description The lowest price among the hits considered
+                                 * @example 3.50
+                                 */
+                                min: string;
+                                /**
+                                 * @description The highest price among the hits considered
+                                 * @example 812.00
+                                 */
+                                max: string;
+                                /** @description Hits considered that have no price for the caller */
+                                unpriced: number;
+                                /** @description At most 6 non-empty ranges [from, to), ascending, with round boundaries; their counts add up to the priced hits considered. Computed without the price filter, so that every range stays visible once one is chosen. */
+                                ranges: {
+                                    from: string | null;
+                                    to: string | null;
+                                    count: number;
+                                }[];
+                            } | null;
+                        } | null;
+                        price_scope: {
+                            /** @description Hits whose price was compared */
+                            considered: number;
+                            /** @description Whether these are all the hits of the search */
+                            complete: boolean;
                         } | null;
                     };
                 };
