@@ -1,3 +1,4 @@
+import { Decimal } from 'decimal.js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DemoCredentials } from '../src/seed.ts';
@@ -16,9 +17,10 @@ import {
 /**
  * Journeys (c) and (d) of the web app (issue 7), in Debian's Chromium against the app started as
  * the README starts it, on the demo's two storefronts (modules/pricing/demo.ts):
- * (c) the demo buyer, on the merchant's shop (acme.localhost), searches by a misspelt name and by a
- *     SKU prefix, opens a product and sees their contract price — the figure the price-resolution
- *     API gives that buyer, not the list price;
+ * (c) the demo buyer, on the merchant's shop (acme.localhost), sorts a category by name and by their
+ *     own price, narrows it to a price range of the price facet (then clears it), searches by a
+ *     misspelt name and by a SKU prefix, opens a product and sees their contract price — the figure
+ *     the price-resolution API gives that buyer, not the list price;
  * (d) the distributor's white-label shop (distrib.localhost) has its own name and colour and only
  *     its assortment: a product outside it is found neither by search nor by its URL.
  * axe-core on the catalogue, the search results and the product page; screenshots in
@@ -37,6 +39,11 @@ const violations: string[] = [];
 const api = makeApi(() => base);
 let admin: Record<string, string>;
 const MISSPELT = 'disjonteur'; // "Disjoncteur" in the demo catalogue
+/**
+ * Waiting for a page of search results: longer than expect.poll's default second, which a cold first
+ * page (facets, and the price facet that prices every hit considered) can take on a loaded machine.
+ */
+const SEARCH_WAIT = { timeout: 15_000 };
 
 /** The contract SKU of the demo buyer's company, its product and the packaging of that variant. */
 let contract: { sku: string; productId: string; productName: string; moq: number };
@@ -56,6 +63,38 @@ async function pageGet<T>(page: Page, url: string): Promise<{ status: number; bo
     const res = await fetch(${JSON.stringify(url)}, { credentials: 'same-origin' });
     return { status: res.status, body: await res.json() };
   })()`)) as { status: number; body: T };
+}
+
+/** The way a buyer reads an amount of money in French (web/src/i18n/format.ts, formatMoney). */
+async function frenchMoney(page: Page, amount: string, currency: string): Promise<string> {
+  return (await page.evaluate(
+    `new Intl.NumberFormat('fr-FR', { style: 'currency', currency: ${JSON.stringify(currency)} }).format(${JSON.stringify(amount)})`,
+  )) as string;
+}
+
+/**
+ * The results shown, in order: each card's price (`data-amount`, the API's decimal string) or null for
+ * a product without a price for this buyer; null while the results are being fetched.
+ */
+async function shownPrices(page: Page): Promise<(string | null)[] | null> {
+  return (await page.evaluate(`(() => {
+    const results = document.querySelector('[data-testid="catalog-results"]');
+    if (!results || results.getAttribute('aria-busy') === 'true') return null;
+    return [...results.querySelectorAll('[data-testid="catalog-hit"]')].map(
+      (card) => card.querySelector('[data-testid="hit-price"]')?.getAttribute('data-amount') ?? null,
+    );
+  })()`)) as (string | null)[] | null;
+}
+
+/** A search parameter of the page's URL as the app reads it (the router JSON-encodes strings like "10"). */
+function urlParam(url: string | URL, key: string): string | null {
+  const raw = new URL(url).searchParams.get(key);
+  if (raw === null) return null;
+  try {
+    return String(JSON.parse(raw));
+  } catch {
+    return raw;
+  }
 }
 
 /** The way a buyer formats a unit price in French (web/src/i18n/format.ts, formatUnitPrice). */
@@ -151,14 +190,14 @@ describe('the storefront in Chromium', () => {
     // The catalogue: category tree, facets, a page of products.
     await page.getByRole('link', { name: 'Voir le catalogue' }).click();
     await page.waitForURL(`${acme}/catalog`);
-    await expect.poll(() => page.getByTestId('catalog-hit').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('catalog-hit').count(), SEARCH_WAIT).toBeGreaterThan(0);
     await page.getByTestId('facets').waitFor();
     await expectAccessible(page, 'the catalogue');
     await screenshot(page, 'storefront-catalog');
     // A category of the tree narrows the results (server-side).
     const before = await page.getByTestId('catalog-total').textContent();
     await page.getByTestId('category-outillage').click();
-    await expect.poll(() => page.getByTestId('catalog-total').textContent()).not.toBe(before);
+    await expect.poll(() => page.getByTestId('catalog-total').textContent(), SEARCH_WAIT).not.toBe(before);
     // Sorted by name, Z → A (kept in the URL): the cards follow the order, accents and case ignored.
     await page.getByLabel('Trier par').selectOption('-name');
     await page.waitForURL((u) => u.searchParams.get('sort') === '-name');
@@ -171,8 +210,98 @@ describe('the storefront in Chromium', () => {
       .poll(async () => {
         const names = (await page.getByTestId('hit-name').allTextContents()).map(fold);
         return names.length > 1 && names.every((n, i) => i === 0 || names[i - 1]! >= n);
-      })
+      }, SEARCH_WAIT)
       .toBe(true);
+
+    // Sorted by price, low to high (the buyer's own prices, kept in the URL): the prices shown never
+    // decrease, and products without a price for this buyer, if any, come after the priced ones.
+    await page.getByLabel('Trier par').selectOption('price');
+    await page.waitForURL((u) => u.searchParams.get('sort') === 'price');
+    const ascending = (prices: (string | null)[]) => {
+      const priced = prices.filter((p): p is string => p !== null);
+      return (
+        priced.length > 1 &&
+        prices.slice(0, priced.length).every((p) => p !== null) &&
+        priced.every((p, i) => i === 0 || new Decimal(priced[i - 1]!).lte(p))
+      );
+    };
+    await expect.poll(async () => ascending((await shownPrices(page)) ?? []), SEARCH_WAIT).toBe(true);
+    // The "2,000 most relevant" notice is only for searches with more hits than that.
+    expect(await page.getByTestId('catalog-price-scope').count()).toBe(0);
+
+    // A range of the price facet: the ranges the API gives this buyer for this category, labelled with
+    // the buyer's currency ("10,00 € – 50,00 € (N)"); choosing one keeps only prices in it (max
+    // excluded), in the URL, and the total is the range's count.
+    const category = urlParam(page.url(), 'category');
+    expect(category).toBeTruthy();
+    const search = await pageGet<{
+      facets: {
+        price: {
+          currency: string;
+          ranges: { from: string | null; to: string | null; count: number }[];
+        } | null;
+      } | null;
+      price_scope: { considered: number; complete: boolean } | null;
+    }>(
+      page,
+      `/api/v1/catalog/search?category_id=${encodeURIComponent(category!)}&sort=price&limit=1&locale=fr`,
+    );
+    expect(search.status).toBe(200);
+    const priceFacet = search.body.facets?.price;
+    expect(priceFacet, 'the buyer has prices in this category').toBeTruthy();
+    expect(search.body.price_scope?.complete).toBe(true);
+    const ranges = priceFacet!.ranges;
+    expect(ranges.length).toBeGreaterThan(1);
+    // A range bounded on both sides when there is one (the middle of the list), else the first.
+    const range = ranges.find((r) => r.from !== null && r.to !== null) ?? ranges[0]!;
+    const money = (amount: string) => frenchMoney(page, amount, priceFacet!.currency);
+    const label =
+      range.from !== null && range.to !== null
+        ? `${await money(range.from)} – ${await money(range.to)}`
+        : range.to !== null
+          ? `Moins de ${await money(range.to)}`
+          : `${await money(range.from!)} et plus`;
+    const facet = page.getByRole('radiogroup', { name: 'Prix', exact: true });
+    // Intl's French spaces are narrow no-break spaces: any white space matches.
+    const loose = (text: string, end = '') =>
+      new RegExp(`^${escapeRegExp(text).replace(/\s+/g, '\\s+')}${end}`);
+    const count = new Intl.NumberFormat('fr-FR').format(range.count);
+    await facet.getByRole('radio', { name: loose(`${label} (${count})`) }).check();
+    await page.waitForURL(
+      (u) =>
+        urlParam(u, 'price_min') === range.from &&
+        urlParam(u, 'price_max') === range.to &&
+        urlParam(u, 'sort') === 'price',
+    );
+    const inRange = (p: string | null) =>
+      p !== null &&
+      (range.from === null || new Decimal(range.from).lte(p)) &&
+      (range.to === null || new Decimal(p).lt(range.to));
+    await expect
+      .poll(async () => {
+        const prices = await shownPrices(page);
+        return (
+          prices !== null &&
+          prices.length > 0 &&
+          prices.every(inRange) &&
+          (prices.length < 2 || ascending(prices))
+        );
+      }, SEARCH_WAIT)
+      .toBe(true);
+    await expect
+      .poll(() => page.getByTestId('catalog-total').textContent(), SEARCH_WAIT)
+      .toMatch(loose(`Produits : ${count}`, '$'));
+    // The chosen range is checked, and every range is still offered (the facet ignores the price filter).
+    expect(await facet.getByRole('radio', { name: loose(label) }).isChecked()).toBe(true);
+    expect(await facet.getByRole('radio').count()).toBe(ranges.length + 1); // + "Tous les prix"
+    await expectAccessible(page, 'the catalogue sorted and filtered by price');
+    await screenshot(page, 'storefront-catalog-price');
+    // Cleared like the other filters: the chip's button.
+    await page.getByRole('button', { name: loose(`Retirer le filtre ${label}`) }).click();
+    await page.waitForURL((u) => !u.searchParams.has('price_min') && !u.searchParams.has('price_max'));
+    await expect
+      .poll(() => page.getByTestId('catalog-total').textContent(), SEARCH_WAIT)
+      .not.toMatch(loose(`Produits : ${count}`, '$'));
 
     // Results as you type: a misspelt name.
     const box = page.getByRole('searchbox', { name: 'Rechercher un produit' });
@@ -183,7 +312,9 @@ describe('the storefront in Chromium', () => {
     // Enter: all the results, in the catalogue.
     await box.press('Enter');
     await page.waitForURL((u) => u.pathname === '/catalog' && u.searchParams.get('q') === MISSPELT);
-    await expect.poll(() => page.getByTestId('catalog-results').textContent()).toMatch(/Disjoncteur/);
+    await expect
+      .poll(() => page.getByTestId('catalog-results').textContent(), SEARCH_WAIT)
+      .toMatch(/Disjoncteur/);
     await page.getByTestId('catalog-fuzzy').waitFor();
     await expectAccessible(page, 'the search results');
     await screenshot(page, 'storefront-search-results');
@@ -270,7 +401,7 @@ describe('the storefront in Chromium', () => {
     const page = shop.page;
     await signIn(page, distrib);
     await page.goto(`${distrib}/catalog`);
-    await expect.poll(() => page.getByTestId('catalog-hit').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('catalog-hit').count(), SEARCH_WAIT).toBeGreaterThan(0);
     await page.getByTestId('category-outillage').waitFor();
     expect(await page.getByTestId('category-epi').count()).toBe(0);
     await screenshot(page, 'storefront-distrib-catalog');

@@ -35,7 +35,10 @@ import {
   type CategoryNode,
   catalogSearch,
   categoryTreeQuery,
+  compareDecimal,
   type Facets,
+  PRICE_SORTS,
+  type PriceFacet,
   type SearchHit,
   searchQuery,
 } from './catalog.ts';
@@ -45,9 +48,11 @@ type View = 'grid' | 'list';
 export { catalogSearch };
 
 /**
- * The catalogue: category tree, facets (brands, filterable attributes) and the products that match,
- * a page at a time (cursor pagination of GET /catalog/search). The same screen shows search results
- * (`?q=`): the query is the header's search or the field above the results.
+ * The catalogue: category tree, facets (price ranges, brands, filterable attributes) and the products
+ * that match, a page at a time (cursor pagination of GET /catalog/search). The same screen shows search
+ * results (`?q=`): the query is the header's search or the field above the results. Price sorts, the
+ * price facet and the price filter work on the buyer's own prices, over the best-ranked hits only
+ * (`price_scope`): the screen says so when that is not all of them.
  */
 export function CatalogPage(props: { filters: CatalogFilters }) {
   const { t, i18n } = useTranslation();
@@ -88,6 +93,12 @@ export function CatalogPage(props: { filters: CatalogFilters }) {
   const hits = results.data?.data ?? [];
   const next = results.data?.next_cursor ?? null;
   const fuzzy = hits.length > 0 && hits.every((h) => h.matched_by === 'fuzzy');
+  const priceScope = head?.price_scope ?? results.data?.price_scope ?? null;
+  const priceSort = Boolean(filters.sort && PRICE_SORTS.includes(filters.sort));
+  // Price sorts are offered unless this buyer has no price on these results (no price facet).
+  const sorts = CATALOG_SORTS.filter(
+    (s) => !PRICE_SORTS.includes(s) || priceSort || !head?.facets || (head.facets.price ?? null) !== null,
+  );
 
   return (
     <Grid gap="lg">
@@ -98,7 +109,13 @@ export function CatalogPage(props: { filters: CatalogFilters }) {
             onSelect={(category) => setFilters({ ...filters, category })}
           />
           {head?.facets ? (
-            <FacetPanel facets={head.facets} filters={filters} onChange={setFilters} />
+            <FacetPanel
+              facets={head.facets}
+              filters={filters}
+              onChange={setFilters}
+              // Under a price sort the notice is above the results instead (said once).
+              priceScope={priceSort ? null : (head.price_scope ?? null)}
+            />
           ) : (
             <Skeleton height={200} />
           )}
@@ -141,7 +158,7 @@ export function CatalogPage(props: { filters: CatalogFilters }) {
                       : (e.currentTarget.value as CatalogSort),
                 })
               }
-              data={CATALOG_SORTS.map((s) => ({
+              data={sorts.map((s) => ({
                 value: s,
                 label: t(`storefront.catalog.sort_${s.replace('-', 'desc_')}`),
               }))}
@@ -163,6 +180,11 @@ export function CatalogPage(props: { filters: CatalogFilters }) {
               ? t('storefront.catalog.total', { count: head.total, formatted: f.number(head.total) })
               : ''}
           </Text>
+          {priceSort && priceScope && !priceScope.complete ? (
+            <Alert color="blue" variant="light" data-testid="catalog-price-scope">
+              <PriceScopeNotice considered={priceScope.considered} />
+            </Alert>
+          ) : null}
           {fuzzy ? (
             <Alert color="blue" variant="light" data-testid="catalog-fuzzy">
               {t('storefront.catalog.fuzzy', { q: filters.q ?? '' })}
@@ -357,11 +379,94 @@ function CategoryTree(props: { selected: string | undefined; onSelect: (id: stri
   );
 }
 
-/** Brands and filterable attributes of the current results, with their counts. */
+/** "Prices computed over the N most relevant results — refine your search". */
+function PriceScopeNotice(props: { considered: number }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  return <>{t('storefront.catalog.price_scope', { formatted: f.number(props.considered) })}</>;
+}
+
+/** A price range's label: "Moins de 10,00 €", "10,00 € – 50,00 €", "500,00 € et plus". */
+function usePriceRangeLabel() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  return (from: string | null | undefined, to: string | null | undefined, currency: string) => {
+    const money = (amount: string) => f.money(amount, currency);
+    if (from && to) return t('storefront.catalog.price_between', { from: money(from), to: money(to) });
+    if (to) return t('storefront.catalog.price_under', { to: money(to) });
+    if (from) return t('storefront.catalog.price_over', { from: money(from) });
+    return t('storefront.catalog.all_prices');
+  };
+}
+
+const sameBound = (a: string | null | undefined, b: string | null | undefined) =>
+  a && b ? compareDecimal(a, b) === 0 : !a && !b;
+
+/**
+ * The price facet: the API's ranges of the buyer's prices over these results (computed without the
+ * price filter, so every range stays offered once one is chosen), each with its number of products.
+ * Choosing one sets `price_min`/`price_max` (max exclusive, like the ranges).
+ */
+function PriceFacetGroup(props: {
+  price: PriceFacet;
+  scope: { considered: number; complete: boolean } | null;
+  filters: CatalogFilters;
+  onChange: (f: CatalogFilters) => void;
+}) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const label = usePriceRangeLabel();
+  const { price, filters } = props;
+  const keyOf = (from: string | null | undefined, to: string | null | undefined) =>
+    `${from ?? ''}~${to ?? ''}`;
+  const options = price.ranges.map((r) => ({
+    key: keyOf(r.from, r.to),
+    from: r.from,
+    to: r.to,
+    label: `${label(r.from, r.to, price.currency)} (${f.number(r.count)})`,
+  }));
+  const filtered = Boolean(filters.price_min || filters.price_max);
+  const current = filtered
+    ? (options.find((o) => sameBound(o.from, filters.price_min) && sameBound(o.to, filters.price_max)) ?? {
+        // A range of the URL that is not one of these results' ranges (another search's): shown chosen.
+        key: keyOf(filters.price_min, filters.price_max),
+        from: filters.price_min ?? null,
+        to: filters.price_max ?? null,
+        label: label(filters.price_min, filters.price_max, price.currency),
+      })
+    : null;
+  const all = current && !options.some((o) => o.key === current.key) ? [...options, current] : options;
+  return (
+    <Radio.Group
+      label={t('storefront.catalog.price')}
+      description={
+        props.scope && !props.scope.complete ? (
+          <PriceScopeNotice considered={props.scope.considered} />
+        ) : undefined
+      }
+      value={current?.key ?? ''}
+      onChange={(v) => {
+        const o = all.find((x) => x.key === v);
+        props.onChange({ ...filters, price_min: o?.from ?? undefined, price_max: o?.to ?? undefined });
+      }}
+      data-testid="price-facet"
+    >
+      <Stack gap={4} mt={4}>
+        <Radio value="" label={t('storefront.catalog.all_prices')} size="xs" />
+        {all.map((o) => (
+          <Radio key={o.key} value={o.key} size="xs" label={o.label} />
+        ))}
+      </Stack>
+    </Radio.Group>
+  );
+}
+
+/** Prices, brands and filterable attributes of the current results, with their counts. */
 function FacetPanel(props: {
   facets: Facets;
   filters: CatalogFilters;
   onChange: (f: CatalogFilters) => void;
+  priceScope: { considered: number; complete: boolean } | null;
 }) {
   const { t } = useTranslation();
   const f = useFormat();
@@ -373,6 +478,14 @@ function FacetPanel(props: {
   };
   return (
     <Stack gap="md" data-testid="facets">
+      {facets.price ? (
+        <PriceFacetGroup
+          price={facets.price}
+          scope={props.priceScope}
+          filters={filters}
+          onChange={props.onChange}
+        />
+      ) : null}
       {facets.brands.length ? (
         <Radio.Group
           label={t('storefront.catalog.brands')}
@@ -423,8 +536,19 @@ function ActiveFilters(props: {
   onChange: (f: CatalogFilters) => void;
 }) {
   const { t } = useTranslation();
+  const priceLabel = usePriceRangeLabel();
   const { filters, facets } = props;
   const chips: { key: string; label: string; clear: CatalogFilters }[] = [];
+  if (filters.price_min || filters.price_max) {
+    const currency = facets?.price?.currency;
+    chips.push({
+      key: 'price',
+      label: currency
+        ? priceLabel(filters.price_min, filters.price_max, currency)
+        : t('storefront.catalog.price'),
+      clear: { ...filters, price_min: undefined, price_max: undefined },
+    });
+  }
   if (filters.category) {
     const c = facets?.categories.find((x) => x.id === filters.category);
     chips.push({

@@ -12,6 +12,8 @@ import type { components, operations } from '../api/schema';
 export type SearchResult = operations['searchCatalog']['responses'][200]['content']['application/json'];
 export type SearchHit = SearchResult['data'][number];
 export type Facets = NonNullable<SearchResult['facets']>;
+/** The price facet (null when no hit considered has a price for this buyer). */
+export type PriceFacet = NonNullable<Facets['price']>;
 export type CategoryNode = components['schemas']['CatalogCategoryNode'];
 export type Product = components['schemas']['CatalogProduct'];
 export type Variant = components['schemas']['CatalogVariant'];
@@ -28,10 +30,36 @@ export interface CatalogFilters {
   attr?: string[] | undefined;
   /** The order of the hits (GET /catalog/search `sort`); relevance when absent. */
   sort?: CatalogSort | undefined;
+  /**
+   * A price range, in the currency the hits are priced in: `price_min <= price < price_max`
+   * (either bound optional), decimal strings as the API takes them.
+   */
+  price_min?: string | undefined;
+  price_max?: string | undefined;
 }
 
-export const CATALOG_SORTS = ['relevance', 'name', '-name', 'code', 'newest'] as const;
+export const CATALOG_SORTS = ['relevance', 'name', '-name', 'code', 'newest', 'price', '-price'] as const;
 export type CatalogSort = (typeof CATALOG_SORTS)[number];
+/** The sorts that need the buyer's prices. */
+export const PRICE_SORTS: readonly CatalogSort[] = ['price', '-price'];
+
+/** A price bound as GET /catalog/search takes it: at most 12 digits, at most 4 decimals. */
+const PRICE_BOUND = /^\d{1,12}(\.\d{1,4})?$/;
+
+/**
+ * A price bound of the URL, or undefined. The router JSON-parses search values, so a bound typed by
+ * hand (`?price_min=10`) arrives as a number; the page itself writes strings (the API's own decimal
+ * strings, kept exact). A number is taken only when its decimal writing is a valid bound.
+ */
+export function priceBound(value: unknown): string | undefined {
+  const text =
+    typeof value === 'string'
+      ? value.trim()
+      : typeof value === 'number' && Number.isFinite(value)
+        ? String(value)
+        : undefined;
+  return text !== undefined && PRICE_BOUND.test(text) ? text : undefined;
+}
 
 /** The URL's search parameters of /catalog, checked (TanStack Router's validateSearch). */
 export function catalogSearch(search: Record<string, unknown>): CatalogFilters {
@@ -39,6 +67,11 @@ export function catalogSearch(search: Record<string, unknown>): CatalogFilters {
   const attr = Array.isArray(search.attr)
     ? search.attr.filter((a): a is string => typeof a === 'string')
     : [];
+  const priceMin = priceBound(search.price_min);
+  let priceMax = priceBound(search.price_max);
+  // An empty range (min >= max) is refused by the API: the upper bound is dropped.
+  if (priceMin !== undefined && priceMax !== undefined && compareDecimal(priceMin, priceMax) >= 0)
+    priceMax = undefined;
   return {
     q: str(search.q),
     category: str(search.category),
@@ -48,7 +81,28 @@ export function catalogSearch(search: Record<string, unknown>): CatalogFilters {
       typeof search.sort === 'string' && (CATALOG_SORTS as readonly string[]).includes(search.sort)
         ? (search.sort as CatalogSort)
         : undefined,
+    price_min: priceMin,
+    price_max: priceMax,
   };
+}
+
+/**
+ * Compares two non-negative decimal strings (`^\d+(\.\d+)?$`) exactly, without floating point:
+ * negative, zero or positive as `a` is below, equal to or above `b`.
+ */
+export function compareDecimal(a: string, b: string): number {
+  const split = (x: string) => {
+    const [int = '', frac = ''] = x.split('.');
+    return [int.replace(/^0+(?=\d)/, ''), frac.replace(/0+$/, '')] as const;
+  };
+  const [ai, af] = split(a);
+  const [bi, bf] = split(b);
+  if (ai.length !== bi.length) return ai.length - bi.length;
+  if (ai !== bi) return ai < bi ? -1 : 1;
+  const width = Math.max(af.length, bf.length);
+  const ap = af.padEnd(width, '0');
+  const bp = bf.padEnd(width, '0');
+  return ap === bp ? 0 : ap < bp ? -1 : 1;
 }
 
 export const PAGE_SIZE = 24;
@@ -66,6 +120,8 @@ export function searchQuery(filters: CatalogFilters, locale: string, cursor?: st
               ...(filters.brand ? { brand_id: filters.brand } : {}),
               ...(filters.attr?.length ? { attr: filters.attr } : {}),
               ...(filters.sort && filters.sort !== 'relevance' ? { sort: filters.sort } : {}),
+              ...(filters.price_min ? { price_min: filters.price_min } : {}),
+              ...(filters.price_max ? { price_max: filters.price_max } : {}),
               ...(cursor ? { cursor } : {}),
               locale,
               limit,
