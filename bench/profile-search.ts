@@ -5,13 +5,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
-import { ALL_VISIBLE, searchCatalog, setCatalogVisibility } from '../modules/catalog/search.ts';
+import {
+  ALL_VISIBLE,
+  searchCatalog,
+  setCatalogVisibility,
+  setSearchPricing,
+} from '../modules/catalog/search.ts';
 import { getProduct } from '../modules/catalog/service.ts';
+import { searchPricing } from '../modules/pricing/service.ts';
 import { visibilityCondition } from '../modules/storefronts/service.ts';
 import { runAsTenant } from '../platform/context.ts';
 import { openDatabase, rows } from '../platform/db/database.ts';
 
 setCatalogVisibility((ctx) => visibilityCondition(ctx, ALL_VISIBLE));
+// Hits priced (and the price facet computed) as for a buyer who may see prices: pass currency=EUR.
+setSearchPricing(searchPricing);
 const info = JSON.parse(readFileSync(process.env.BENCH_INFO!, 'utf8'));
 const db = await openDatabase({ url: process.env.BENCH_DB_URL!, poolMax: 2 });
 const [u] = await runAsTenant(db, { tenantId: info.tenantId }, async (ctx) =>
@@ -30,7 +38,13 @@ for (let round = 0; round < 3; round++) {
     db,
     {
       tenantId: info.tenantId,
-      actor: { type: 'user', id: u!.id, userId: u!.id, displayName: 'b', permissions: new Set() },
+      actor: {
+        type: 'user',
+        id: u!.id,
+        userId: u!.id,
+        displayName: 'b',
+        permissions: new Set(['pricing.price.read']),
+      },
     },
     async (ctx) => {
       const exec = ctx.tx.execute.bind(ctx.tx);
@@ -56,7 +70,10 @@ for (let round = 0; round < 3; round++) {
   );
   const total = performance.now() - t0;
   if (round < 2) continue;
-  console.log(`total ${total.toFixed(1)} ms, ${log.length} statements`);
+  const inSql = log.reduce((a, l) => a + l.ms, 0);
+  console.log(
+    `total ${total.toFixed(1)} ms, ${log.length} statements (${inSql.toFixed(1)} ms waiting for them)`,
+  );
   for (const l of log)
     console.log(`${l.ms.toFixed(1).padStart(7)} ms  ${l.text.replace(/\s+/g, ' ').slice(0, 150)}`);
   if (process.env.EXPLAIN) {

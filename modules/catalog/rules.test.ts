@@ -235,14 +235,14 @@ describe('price ranges of the search', () => {
           expect(r.count).toBeGreaterThan(0);
           if (i > 0) expect(r.from).toBe(ranges[i - 1]!.to);
           if (r.from !== null && r.to !== null) expect(new Decimal(r.from).lt(r.to)).toBe(true);
-          // Round figures, but for the highest price itself when no round figure separates the prices.
-          if (r.to !== null && ranges.length > 2) expect(isRound(r.to)).toBe(true);
+          if (r.to !== null) expect(isRound(r.to)).toBe(true);
         }
         for (const p of prices) expect(ranges.filter((r) => inRange(p, r))).toHaveLength(1);
         for (const r of ranges) expect(prices.filter((p) => inRange(p, r))).toHaveLength(r.count);
-        // Prices that differ are never lumped into one range.
-        if (new Set(prices.map((p) => new Decimal(p).toFixed())).size > 1)
-          expect(ranges.length).toBeGreaterThan(1);
+        // Prices that differ are in two ranges at least whenever a round figure separates them.
+        const units = prices.map(priceUnits);
+        const [lo, hi] = [units.reduce((a, b) => (b < a ? b : a)), units.reduce((a, b) => (b > a ? b : a))];
+        if (hi > lo && roundBoundary(hi) > lo) expect(ranges.length).toBeGreaterThan(1);
       }),
       { numRuns: 300 },
     );
@@ -260,15 +260,12 @@ describe('price ranges of the search', () => {
     for (const r of priceRanges(prices)) if (r.to !== null) expect(isRound(r.to)).toBe(true);
     expect(priceRanges(['5', '5.00', '5'])).toEqual([{ from: null, to: null, count: 3 }]);
     expect(priceRanges([])).toEqual([]);
-    // One outlier still gets its own range; between 1.10 and 1.90 no round figure fits: the price itself.
+    // One outlier still gets its own range; between 1.10 and 1.90 no round figure fits: one range.
     expect(priceRanges([...Array(9).fill('1'), '1000'])).toEqual([
       { from: null, to: '1000', count: 9 },
       { from: '1000', to: null, count: 1 },
     ]);
-    expect(priceRanges(['1.10', '1.90'])).toEqual([
-      { from: null, to: '1.9', count: 1 },
-      { from: '1.9', to: null, count: 1 },
-    ]);
+    expect(priceRanges(['1.10', '1.90'])).toEqual([{ from: null, to: null, count: 2 }]);
   });
 
   it('rounds a boundary down to 1, 2, 2.5 or 5 times a power of ten', () => {

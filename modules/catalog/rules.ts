@@ -374,12 +374,10 @@ export function priceRanges(prices: readonly string[], max = 6): PriceRange[] {
     const cut = roundBoundary(q);
     if (cut > lowest && cut <= highest && !cuts.includes(cut)) cuts.push(cut);
   }
-  // Prices that differ always get two ranges, whatever the quantiles: cut at the highest price's
-  // round boundary, or at the highest price itself when that boundary is not above the lowest.
-  if (!cuts.length && highest > lowest) {
-    const round = roundBoundary(highest);
-    cuts.push(round > lowest ? round : highest);
-  }
+  // Prices that differ get two ranges whatever the quantiles when a round figure separates them (an
+  // outlier among equal prices): the highest price's round boundary. Otherwise (3.50 and 3.60) one
+  // range: boundaries are always round.
+  if (!cuts.length && highest > lowest && roundBoundary(highest) > lowest) cuts.push(roundBoundary(highest));
   cuts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const counts = (cs: bigint[]) => {
     const n = new Array<number>(cs.length + 1).fill(0);

@@ -106,7 +106,7 @@ export async function categoryPathsOfSkus(
     const mayShow = opts.knownVisible ? null : await productVisibility(ctx);
     const placed =
       opts.store === false
-        ? await skuPlacements(ctx, wanted, ALL_VISIBLE)
+        ? await skuPlacements(ctx, wanted, ALL_VISIBLE, 'memory')
         : await cachedRead(ctx, `catalog:sku-placements:${skuSetKey(wanted)}`, () =>
             skuPlacements(ctx, wanted, ALL_VISIBLE),
           );
@@ -119,7 +119,7 @@ export async function categoryPathsOfSkus(
     return out;
   }
   const visible = opts.knownVisible ? ALL_VISIBLE : await visibility(ctx);
-  for (const p of await skuPlacements(ctx, wanted, visible))
+  for (const p of await skuPlacements(ctx, wanted, visible, opts.store === false ? 'memory' : 'sql'))
     out.set(p.sku, { productId: p.placement.id, categoryPath: p.categoryPath, visible: p.visible });
   return out;
 }
@@ -141,39 +141,83 @@ interface SkuPlacement {
   visible: boolean;
 }
 
-async function skuPlacements(ctx: Ctx, wanted: readonly string[], visible: SQL): Promise<SkuPlacement[]> {
+async function skuPlacements(
+  ctx: Ctx,
+  wanted: readonly string[],
+  visible: SQL,
+  walk: 'sql' | 'memory' = 'sql',
+): Promise<SkuPlacement[]> {
   const t = ctx.tenantId;
-  const found = rows<{
+  const skus = sql`array(select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))`;
+  const textArray = (a: string[] | string | null) => (typeof a === 'string' ? parseTextArray(a) : (a ?? []));
+  type Row = {
     sku: string;
     product_id: string;
     status: string;
     category_paths: string[] | string | null;
     visible: boolean;
-    path: string[] | string | null;
-  }>(
+    path?: string[] | string | null;
+    category_id?: string | null;
+  };
+  const placement = (r: Row, path: string[]): SkuPlacement => ({
+    sku: r.sku,
+    placement: { id: r.product_id, status: r.status, categoryPaths: textArray(r.category_paths) },
+    categoryPath: path,
+    visible: r.visible === true,
+  });
+  if (walk === 'memory') {
+    // Many SKUs (a search's hit set): each one's first category in one flat statement, and the walk
+    // up the tree in memory over the tenant's category parents (one cached read) — the recursive walk
+    // in SQL costs an index probe per SKU and level.
+    const parents = await categoryParents(ctx);
+    const found = rows<Row>(
+      await ctx.tx.execute(sql`select v.sku, v.product_id, p.status, p.category_paths, (${visible}) as visible,
+          (select min(pc.category_id) from catalog_product_categories pc
+            where pc.tenant_id = v.tenant_id and pc.product_id = v.product_id) as category_id
+        from catalog_variants v join catalog_products p on p.tenant_id = ${t} and p.id = v.product_id
+       where v.tenant_id = ${t} and v.sku = any(${skus})`),
+    );
+    return found.map((r) => {
+      const path: string[] = [];
+      // As the SQL walk: the category, then its parents while there is one (50 levels at most).
+      for (let id = r.category_id ?? null; id !== null && path.length < 50; id = parents.get(id) ?? null)
+        path.push(id);
+      return placement(r, path.reverse());
+    });
+  }
+  const found = rows<Row>(
     await ctx.tx.execute(sql`with recursive v as (
         select v.sku, v.product_id,
                (select min(pc.category_id) from catalog_product_categories pc
                  where pc.tenant_id = v.tenant_id and pc.product_id = v.product_id) as category_id
           from catalog_variants v
-         where v.tenant_id = ${t} and v.sku = any(array(select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb)))),
+         where v.tenant_id = ${t} and v.sku = any(${skus})),
       up(sku, id, depth) as (
         select v.sku, v.category_id, 0 from v where v.category_id is not null
         union all
         select up.sku, c.parent_id, up.depth + 1 from up
           join catalog_categories c on c.tenant_id = ${t} and c.id = up.id
-         where c.parent_id is not null and up.depth < 49)
+         where c.parent_id is not null and up.depth < 49),
+      -- Each SKU's path in one pass (a subquery per SKU over the whole walk was quadratic).
+      paths as (select up.sku, array_agg(up.id order by up.depth desc) as path from up group by up.sku)
       select v.sku, v.product_id, p.status, p.category_paths, (${visible}) as visible,
-             array(select up.id from up where up.sku = v.sku order by up.depth desc) as path
-        from v join catalog_products p on p.tenant_id = ${t} and p.id = v.product_id`),
+             coalesce(paths.path, '{}'::text[]) as path
+        from v join catalog_products p on p.tenant_id = ${t} and p.id = v.product_id
+        left join paths on paths.sku = v.sku`),
   );
-  const textArray = (a: string[] | string | null) => (typeof a === 'string' ? parseTextArray(a) : (a ?? []));
-  return found.map((r) => ({
-    sku: r.sku,
-    placement: { id: r.product_id, status: r.status, categoryPaths: textArray(r.category_paths) },
-    categoryPath: textArray(r.path),
-    visible: r.visible === true,
-  }));
+  return found.map((r) => placement(r, textArray(r.path ?? null)));
+}
+
+/** The tenant's categories and their parents (null: a root), from the read cache when it can. */
+function categoryParents(ctx: Ctx): Promise<Map<string, string | null>> {
+  return cachedRead(ctx, 'catalog:category-parents', async () => {
+    const found = rows<{ id: string; parent_id: string | null }>(
+      await ctx.tx.execute(
+        sql`select id, parent_id from catalog_categories where tenant_id = ${ctx.tenantId}`,
+      ),
+    );
+    return new Map(found.map((c) => [c.id, c.parent_id]));
+  });
 }
 
 /** A `{a,b}` text array as some drivers return it (IDs: no quoting needed). */
