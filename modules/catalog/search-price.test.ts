@@ -813,6 +813,73 @@ describe.each(DRIVERS)('searching the catalogue by price, on %s', (driver) => {
     expectOwnPrices('martin', after.data, (c) => priceFor('martin', c));
   }, 120_000);
 
+  it('the hit set is priced with each product’s category path: the deepest category’s discount level wins, as on the page', async () => {
+    // Outillage > Visseuses: 10 % for the group on the whole of Outillage, 40 % on Visseuses. A
+    // screwdriver in Visseuses pays 60.00 (the deeper level wins), one in Outillage only 90.00. The
+    // sort and the bounds compare the hit set's prices; each hit's `price` comes from the page's own
+    // resolution: they must agree.
+    const root = await post('/api/v1/catalog/categories', { code: 'outillage', name: { fr: 'Outillage' } });
+    const child = await post('/api/v1/catalog/categories', {
+      code: 'visseuses',
+      name: { fr: 'Visseuses' },
+      parent_id: root,
+    });
+    const made: string[] = [];
+    for (const [code, category] of [
+      ['VIS-ENFANT', child],
+      ['VIS-RACINE', root],
+    ] as const)
+      made.push(
+        await post('/api/v1/catalog/products', {
+          code,
+          family_id: ids.family,
+          status: 'active',
+          name: { fr: `Visseuse ${code}` },
+          category_ids: [category],
+          variants: [{ sku: code }],
+        }),
+      );
+    const list = await post('/api/v1/price-lists', {
+      code: 'visseuses',
+      name: 'Visseuses',
+      currency: 'EUR',
+      targets: [{ kind: 'all' }],
+    });
+    await putEntries(list, [
+      ['VIS-ENFANT', '100.00'],
+      ['VIS-RACINE', '100.00'],
+    ]);
+    const group = await post('/api/v1/customer-groups', { code: 'outilleurs', name: 'Outilleurs' });
+    await ok('POST', `/api/v1/customer-groups/${group}/members`, { account_id: ids.martin });
+    const levels = [
+      await post('/api/v1/group-discounts', { group_id: group, percent: '10', category_ids: [root] }),
+      await post('/api/v1/group-discounts', { group_id: group, percent: '40', category_ids: [child] }),
+    ];
+    try {
+      for (const round of [1, 2]) {
+        const cheapest = await search('martin', 'q=visseuse&sort=price', HOST);
+        expect(codes(cheapest.data), `round ${round}`).toEqual(['VIS-ENFANT', 'VIS-RACINE']);
+        expect(cheapest.data.map(amountOf).map((a: string) => dec(a).toFixed(2))).toEqual(['60.00', '90.00']);
+        expect(codes((await search('martin', 'q=visseuse&sort=-price', HOST)).data)).toEqual([
+          'VIS-RACINE',
+          'VIS-ENFANT',
+        ]);
+        expect(codes((await search('martin', 'q=visseuse&price_max=70', HOST)).data)).toEqual(['VIS-ENFANT']);
+        expect(codes((await search('martin', 'q=visseuse&price_min=70', HOST)).data)).toEqual(['VIS-RACINE']);
+        const facet = (await search('martin', 'q=visseuse', HOST)).facets.price;
+        expect([dec(facet.min).toFixed(2), dec(facet.max).toFixed(2)]).toEqual(['60.00', '90.00']);
+      }
+      // Dupont, of no group, pays 100.00 for both.
+      const dupont = await search('dupont', 'q=visseuse&price_min=100&price_max=100.0001', HOST);
+      expect(codes(dupont.data).sort()).toEqual(['VIS-ENFANT', 'VIS-RACINE']);
+    } finally {
+      for (const id of levels) await call(acme.token, 'DELETE', `/api/v1/group-discounts/${id}`);
+      await call(acme.token, 'DELETE', `/api/v1/customer-groups/${group}/members/${ids.martin}`);
+      for (const id of made) await ok('PATCH', `/api/v1/catalog/products/${id}`, { status: 'discontinued' });
+      await call(acme.token, 'DELETE', `/api/v1/price-lists/${list}`);
+    }
+  }, 120_000);
+
   it('a product made free by a promotion is the cheapest, and a bound from 0 keeps it', async () => {
     const promo = await post('/api/v1/promotions', {
       name: 'Offert',

@@ -235,6 +235,12 @@ export interface HitPrice {
 export interface HitLine {
   sku: string;
   quantity: string;
+  /**
+   * What prices need of the hit's product, when the search already knows it (the hit set): its ID
+   * and its first category with that category's ancestors, root first — as `categoryPathsOfSkus`
+   * gives them. A hit is visible to the caller, or it would not be one.
+   */
+  product?: { id: string; categoryPath: string[] };
 }
 
 /**
@@ -584,6 +590,12 @@ function priceBounds(query: SearchQuery): { min: bigint | null; max: bigint | nu
 
 /** The price facet of a hit set's prices (null: none priced). */
 function priceFacet(amounts: readonly (string | null)[], currency: string): PriceFacet | null {
+  const d = derivedOf(amounts);
+  if (d.facet === undefined) d.facet = computePriceFacet(amounts, currency);
+  return d.facet;
+}
+
+function computePriceFacet(amounts: readonly (string | null)[], currency: string): PriceFacet | null {
   const priced = amounts.filter((a): a is string => a !== null);
   if (!priced.length) return null;
   // The lowest and highest as the prices show them (with the currency's decimals).
@@ -631,17 +643,6 @@ async function pricedSearch(
 ): Promise<SearchResult> {
   const c = base.considered;
   const amounts = await amountsOf(ctx, c, o.currency, o.at, amountsKey(baseKey));
-  // Prices in ten-thousandths: exact, and cheap to compare.
-  type Item = { i: number; price: bigint | null };
-  let items: Item[] = c.ids.map((_, i) => {
-    const a = amounts[i];
-    return { i, price: a == null ? null : priceUnits(a) };
-  });
-  const { min, max } = o.range ?? { min: null, max: null };
-  if (o.range)
-    items = items.filter(
-      (it) => it.price !== null && (min === null || it.price >= min) && (max === null || it.price < max),
-    );
   const descending = o.sort === '-price' || o.sort === '-name' || o.sort === 'newest';
   const byPrice = o.sort === 'price' || o.sort === '-price';
   /** An item's (or the cursor's) place in the order, before its ID: its price, score or sort key. */
@@ -659,23 +660,43 @@ async function pricedSearch(
     const d = byteOrder(a.key, b.key);
     return descending ? -d : d;
   };
-  const places = new Map<number, Place>(
-    items.map((it) => [
-      it.i,
-      { price: it.price, score: Number(c.scores[it.i]), key: c.sortKeys[it.i] ?? '' },
-    ]),
-  );
-  items.sort((a, b) => compare(places.get(a.i)!, places.get(b.i)!) || byteOrder(c.ids[a.i]!, c.ids[b.i]!));
+  // Prices in ten-thousandths: exact, and cheap to compare.
+  const placeOf = (i: number): Place => {
+    const a = amounts[i];
+    return { price: a == null ? null : priceUnits(a), score: Number(c.scores[i]), key: c.sortKeys[i] ?? '' };
+  };
+  const { min, max } = o.range ?? { min: null, max: null };
+  // The hits in range, in order (indexes into the set): computed once per order and range for as
+  // long as these prices are held.
+  const orders = derivedOf(amounts).orders;
+  const orderKey = `${o.sort}|${min ?? ''}|${max ?? ''}`;
+  let ordered = orders.get(orderKey);
+  if (!ordered) {
+    const places = c.ids.map((_, i) => placeOf(i));
+    ordered = c.ids
+      .map((_, i) => i)
+      .filter((i) => {
+        if (!o.range) return true;
+        const p = places[i]!.price;
+        return p !== null && (min === null || p >= min) && (max === null || p < max);
+      })
+      .sort((x, y) => compare(places[x]!, places[y]!) || byteOrder(c.ids[x]!, c.ids[y]!));
+    orders.set(orderKey, ordered);
+  }
+  type Item = { i: number };
+  let items: Item[] = ordered.map((i) => ({ i }));
   /** What the cursor carries of an item: its price ('' for none), score or sort key. */
   const cursorKey = (it: Item) =>
     byPrice ? (amounts[it.i] ?? '') : o.sort === 'relevance' ? c.scores[it.i]! : (c.sortKeys[it.i] ?? '');
   if (o.after) {
     const [k, id] = [String(o.after[1]), String(o.after[2])];
     const from: Place = { price: byPrice && k !== '' ? priceUnits(k) : null, score: Number(k), key: k };
-    items = items.filter((it) => {
-      const d = compare(places.get(it.i)!, from);
+    // The first hit after the cursor's place; everything after it follows.
+    const start = items.findIndex((it) => {
+      const d = compare(placeOf(it.i), from);
       return d > 0 || (d === 0 && byteOrder(c.ids[it.i]!, id) > 0);
     });
+    items = start === -1 ? [] : items.slice(start);
   }
   const shown = items.slice(0, o.limit);
   const mode = c.mode;
@@ -749,10 +770,20 @@ interface ConsideredSet {
   scores: string[];
   sortKeys: (string | null)[];
   how: SearchHit['matched_by'][];
+  /** Each hit's first category (by ID, as prices use it), or null. */
+  categories: (string | null)[];
   lines: (HitLine | null)[];
 }
 
-const EMPTY_SET: ConsideredSet = { mode: FTS_MODE, ids: [], scores: [], sortKeys: [], how: [], lines: [] };
+const EMPTY_SET: ConsideredSet = {
+  mode: FTS_MODE,
+  ids: [],
+  scores: [],
+  sortKeys: [],
+  how: [],
+  categories: [],
+  lines: [],
+};
 
 async function unpricedSearch(
   ctx: Ctx,
@@ -900,8 +931,8 @@ async function amountsOf(
   at: string,
   key: string | null,
 ): Promise<(string | null)[]> {
-  const priced = set.lines.flatMap((line, i) => (line ? [{ i, line }] : []));
   const out: (string | null)[] = set.lines.map(() => null);
+  const priced = await linesOf(ctx, set);
   if (!searchPricing || !priced.length) return out;
   const amounts = await searchPricing.amounts(
     ctx,
@@ -910,10 +941,56 @@ async function amountsOf(
     at,
     key,
   );
+  // The pricing module hands back the same array while its cached prices hold: so do we, with what
+  // is derived from it (facet, orders — `derivedOf`).
+  const held = byHitOf.get(set)?.get(amounts);
+  if (held) return held;
   priced.forEach(({ i }, k) => {
     out[i] = amounts[k] ?? null;
   });
+  let sets = byHitOf.get(set);
+  if (!sets) byHitOf.set(set, (sets = new WeakMap()));
+  sets.set(amounts, out);
   return out;
+}
+
+/**
+ * A hit set's lines with what the search knows of their products (`HitLine.product`: the pricing
+ * module then reads no placements), made once per set — the set and the category tree are dropped
+ * from the read cache together, at any change of the tenant.
+ */
+async function linesOf(ctx: Ctx, set: ConsideredSet): Promise<{ i: number; line: HitLine }[]> {
+  const held = placedLines.get(set);
+  if (held) return held;
+  const parents = await categoryParents(ctx);
+  const lines = set.lines.flatMap((line, i) => {
+    if (!line) return [];
+    const path: string[] = [];
+    // As `skuPlacements`: the category, then its parents while there is one (50 levels at most).
+    for (let id = set.categories[i] ?? null; id !== null && path.length < 50; id = parents.get(id) ?? null)
+      path.push(id);
+    return [{ i, line: { ...line, product: { id: set.ids[i]!, categoryPath: path.reverse() } } }];
+  });
+  placedLines.set(set, lines);
+  return lines;
+}
+const placedLines = new WeakMap<ConsideredSet, { i: number; line: HitLine }[]>();
+
+/** Per hit set and pricing module's answer, the prices by hit (`amountsOf`). */
+const byHitOf = new WeakMap<ConsideredSet, WeakMap<readonly (string | null)[], (string | null)[]>>();
+
+/**
+ * What is computed from a hit set's prices and kept as long as they are (weakly, with them): the
+ * price facet, and the hits in each price order / range asked for (indexes into the set).
+ */
+const derived = new WeakMap<
+  readonly (string | null)[],
+  { facet?: PriceFacet | null; orders: Map<string, number[]> }
+>();
+function derivedOf(amounts: readonly (string | null)[]) {
+  let d = derived.get(amounts);
+  if (!d) derived.set(amounts, (d = { orders: new Map() }));
+  return d;
 }
 
 /**
@@ -942,7 +1019,9 @@ async function firstPage(
   // (by position) and that variant's minimum order quantity — the lines the price facet compares.
   const considered = consider
     ? sql`union all
-      select 'cand', h.id, h.score::text, h.how, v.sku, h.n, h.sk::text, greatest(coalesce(v.min_order_qty, 1), 1)
+      select 'cand', h.id, h.score::text, h.how, v.sku, h.n, h.sk::text, greatest(coalesce(v.min_order_qty, 1), 1),
+             (select min(pc.category_id) from catalog_product_categories pc
+               where pc.tenant_id = ${ctx.tenantId} and pc.product_id = h.id)
         from (select id, score, how, sk, (row_number() over (order by score desc, id))::int as n
                 from hits order by score desc, id limit ${PRICE_SAMPLE}) h
         left join lateral (select v.sku, v.min_order_qty from catalog_variants v
@@ -958,6 +1037,7 @@ async function firstPage(
     n: number;
     sk: string | null;
     qty: number | null;
+    cat: string | null;
   }>(
     // `counted`: the hits themselves when there are at most FACET_SAMPLE (no sort), else the best
     // FACET_SAMPLE (the branch not taken is never run). One unnest pass counts brands (`b…`),
@@ -970,12 +1050,12 @@ async function firstPage(
                    where (select n from total) > ${FACET_SAMPLE})
       select * from (select 'page' as kind, id, score::text as score, how, null::text as key,
                             (row_number() over (order by ${order.by(sql`hits`)}))::int as n, sk::text as sk,
-                            null::int as qty
+                            null::int as qty, null::text as cat
                        from hits order by ${order.by(sql`hits`)} limit ${limit + 1}) pg
       union all
-      select 'total', null, null, null, null, n, null, null from total
+      select 'total', null, null, null, null, n, null, null, null from total
       union all
-      select 'facet', null, null, null, k, count(*)::int, null, null
+      select 'facet', null, null, null, k, count(*)::int, null, null, null
         from counted, unnest(array['b' || brand_id] || array(select 'c' || c from unnest(facet_categories) c)
                              || array(select 'a' || a from unnest(facet_attrs) a)) k
        where k is not null group by k
@@ -996,6 +1076,7 @@ async function firstPage(
       scores: cands.map((o) => o.score!),
       sortKeys: cands.map((o) => o.sk),
       how: cands.map((o) => o.how as SearchHit['matched_by']),
+      categories: cands.map((o) => o.cat),
       // No variant: no line, so no price.
       lines: cands.map((o) => (o.key ? { sku: o.key, quantity: String(o.qty ?? 1) } : null)),
     },

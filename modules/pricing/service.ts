@@ -1332,6 +1332,11 @@ async function loadPriceContext(
      * for this call only, never stored in the read cache, where they would weigh too much.
      */
     many?: boolean;
+    /**
+     * The SKUs' products as the caller (catalogue search) already knows them: no placements are
+     * read when every SKU has one.
+     */
+    placed?: ReadonlyMap<string, { productId: string; categoryPath: string[] }>;
   } = {},
 ): Promise<PriceContext> {
   if (q.storefront_id) {
@@ -1412,10 +1417,13 @@ async function loadPriceContext(
         validTo: p.valid_to,
       };
     }),
-    products: await categoryPathsOfSkus(ctx, wanted, {
-      knownVisible: opts.knownVisible === true,
-      store: !opts.many,
-    }),
+    products:
+      opts.placed && wanted.every((s) => opts.placed!.has(s))
+        ? new Map(wanted.map((s) => [s, { ...opts.placed!.get(s)!, visible: true }]))
+        : await categoryPathsOfSkus(ctx, wanted, {
+            knownVisible: opts.knownVisible === true,
+            store: !opts.many,
+          }),
     window: cached ? constantAround(atUs!, [...lists, ...discounts, ...promotions]) : null,
   };
 }
@@ -1800,7 +1808,15 @@ export const searchPricing: SearchPricing = {
           q,
           lines.map((l) => l.sku),
           'query',
-          { knownVisible: true, many: true },
+          {
+            knownVisible: true,
+            many: true,
+            placed: new Map(
+              lines.flatMap((l) =>
+                l.product ? [[l.sku, { productId: l.product.id, categoryPath: l.product.categoryPath }]] : [],
+              ),
+            ),
+          },
         );
         const amounts = lines.map((l) => {
           const { data, request } = inputsOf(pc, l.sku);
