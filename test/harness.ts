@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import pg from 'pg';
 import { ephemeralAuditKeys } from '../platform/audit/keys.ts';
 import { type Config, loadConfig } from '../platform/config/config.ts';
@@ -161,4 +162,46 @@ export async function eventually(fn: () => Promise<boolean>, tries = 150): Promi
     await new Promise((r) => setTimeout(r, 20));
   }
   return false;
+}
+
+/**
+ * A GET sent with the Host header a browser on that domain would send (fetch does not let a client
+ * choose it; undefined: the server's own), and a bearer token when given. The body is parsed as JSON
+ * when it is JSON, else kept as text for assertion messages.
+ */
+export function getWithHost(
+  base: string,
+  host: string | undefined,
+  path: string,
+  token?: string,
+  // biome-ignore lint/suspicious/noExplicitAny: JSON of unknown shape, read by the assertions
+): Promise<{ status: number; body: any }> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        headers: { ...(host ? { host } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => {
+          text += c;
+        });
+        res.on('end', () => {
+          let body: unknown = text;
+          try {
+            body = text ? JSON.parse(text) : null;
+          } catch {
+            // not JSON: kept as text
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }

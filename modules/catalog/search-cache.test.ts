@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { sql } from 'drizzle-orm';
 import { NodePgSession } from 'drizzle-orm/node-postgres';
 import { PgliteSession } from 'drizzle-orm/pglite';
@@ -8,7 +7,14 @@ import { readCacheOf, TenantReadCache } from '../../platform/cache/read-cache.ts
 import { runAsTenant } from '../../platform/context.ts';
 import { addUser } from '../../platform/identity/testing.ts';
 import { createApiToken } from '../../platform/identity/users.ts';
-import { DRIVERS, eventually, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
+import {
+  DRIVERS,
+  eventually,
+  getWithHost,
+  startTestApp,
+  type TestApp,
+  type TestTenant,
+} from '../../test/harness.ts';
 import { planAllows, type RankedRule, type VisibilityPlan, visibilityKey } from '../storefronts/rules.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON of unknown shape, read by the assertions
@@ -57,28 +63,6 @@ const MARKS = {
   /** Hydration of the hits (their images). */
   hydration: 'from "catalog_media"',
 };
-
-/** GET with an explicit Host header (fetch does not let a client choose it). */
-function getWithHost(base: string, host: string, path: string, token: string) {
-  const url = new URL(path, base);
-  return new Promise<{ status: number; body: Json }>((resolve, reject) => {
-    const req = request(
-      {
-        hostname: url.hostname,
-        port: url.port,
-        path: url.pathname + url.search,
-        headers: { host, authorization: `Bearer ${token}` },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe.each(DRIVERS)('the buyer’s search page and the read cache, on %s', (driver) => {
   let t: TestApp;

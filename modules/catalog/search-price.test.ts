@@ -1,11 +1,17 @@
-import { request } from 'node:http';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCacheOf } from '../../platform/cache/read-cache.ts';
 import { runAsTenant } from '../../platform/context.ts';
 import { addUser } from '../../platform/identity/testing.ts';
 import { createApiToken } from '../../platform/identity/users.ts';
-import { DRIVERS, eventually, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
+import {
+  DRIVERS,
+  eventually,
+  getWithHost,
+  startTestApp,
+  type TestApp,
+  type TestTenant,
+} from '../../test/harness.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON of unknown shape, read by the assertions
 type Json = any;
@@ -66,36 +72,6 @@ function isNice(s: string): boolean {
   return ['1', '2', '2.5', '5'].some((m) => d.eq(m));
 }
 
-/** GET with an optional Host header (fetch does not let a client choose it). */
-function get(base: string, path: string, token: string, host?: string) {
-  const url = new URL(path, base);
-  return new Promise<{ status: number; body: Json }>((resolve, reject) => {
-    const req = request(
-      {
-        hostname: url.hostname,
-        port: url.port,
-        path: url.pathname + url.search,
-        headers: { ...(host ? { host } : {}), authorization: `Bearer ${token}` },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => {
-          let body: Json = text;
-          try {
-            body = text ? JSON.parse(text) : null;
-          } catch {
-            // not JSON: kept as text for the assertion message
-          }
-          resolve({ status: res.statusCode ?? 0, body });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 describe.each(DRIVERS)('searching the catalogue by price, on %s', (driver) => {
   let t: TestApp;
   let acme: TestTenant;
@@ -126,7 +102,7 @@ describe.each(DRIVERS)('searching the catalogue by price, on %s', (driver) => {
     who === 'staff' ? acme.token : who === 'rival' ? rival.token : (tokens[who] ?? '');
   /** A search as `who` (a buyer, `staff`, `rival`), on the storefront's host when `host`. */
   const raw = (who: string, query: string, host?: string) =>
-    get(t.url, `/api/v1/catalog/search?${query}`, tokenOf(who), host);
+    getWithHost(t.url, host, `/api/v1/catalog/search?${query}`, tokenOf(who));
   const search = async (who: string, query: string, host?: string): Promise<Json> => {
     const r = await raw(who, query, host);
     expect(r.status, `${who} GET search?${query}: ${JSON.stringify(r.body)}`).toBe(200);

@@ -949,7 +949,10 @@ async function amountsOf(
     out[i] = amounts[k] ?? null;
   });
   let sets = byHitOf.get(set);
-  if (!sets) byHitOf.set(set, (sets = new WeakMap()));
+  if (!sets) {
+    sets = new WeakMap();
+    byHitOf.set(set, sets);
+  }
   sets.set(amounts, out);
   return out;
 }
@@ -989,7 +992,10 @@ const derived = new WeakMap<
 >();
 function derivedOf(amounts: readonly (string | null)[]) {
   let d = derived.get(amounts);
-  if (!d) derived.set(amounts, (d = { orders: new Map() }));
+  if (!d) {
+    d = { orders: new Map() };
+    derived.set(amounts, d);
+  }
   return d;
 }
 

@@ -1,35 +1,9 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAsTenant } from '../../platform/context.ts';
 import { addUser } from '../../platform/identity/testing.ts';
 import { createApiToken } from '../../platform/identity/users.ts';
-import { DRIVERS, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
+import { DRIVERS, getWithHost, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
 import { resolveUnitPrice } from '../pricing/service.ts';
-
-/** GET with an explicit Host header (fetch does not let a client choose it). */
-// biome-ignore lint/suspicious/noExplicitAny: JSON of unknown shape, read by the assertions
-type Json = any;
-
-function getWithHost(base: string, host: string, path: string, token: string) {
-  const url = new URL(path, base);
-  return new Promise<{ status: number; body: Json }>((resolve, reject) => {
-    const req = request(
-      {
-        hostname: url.hostname,
-        port: url.port,
-        path: url.pathname + url.search,
-        headers: { host, authorization: `Bearer ${token}` },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** A buyer's catalogue and prices follow the storefront of the Host the request came on. */
 describe.each(DRIVERS)('buyer requests bound to the storefront of their Host, on %s', (driver) => {

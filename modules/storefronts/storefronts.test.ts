@@ -1,34 +1,10 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Ctx, runAsTenant } from '../../platform/context.ts';
 import { addUser } from '../../platform/identity/testing.ts';
-import { DRIVERS, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
+import { DRIVERS, getWithHost, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
 import { searchCatalog } from '../catalog/search.ts';
 import { getProduct } from '../catalog/service.ts';
 import { onStorefront } from './service.ts';
-
-/** GET with an explicit Host header (fetch does not let a client choose it). */
-function getWithHost(
-  baseUrl: string,
-  host: string,
-  path: string,
-): Promise<{ status: number; body: unknown }> {
-  const url = new URL(path, baseUrl);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { hostname: url.hostname, port: url.port, path: url.pathname, headers: { host } },
-      (res) => {
-        let text = '';
-        res.on('data', (c) => {
-          text += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe.each(DRIVERS)('storefronts, customer groups and visibility, on %s', (driver) => {
   let t: TestApp;
