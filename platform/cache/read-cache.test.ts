@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TenantReadCache } from './read-cache.ts';
+import type { Ctx } from '../context.ts';
+import type { Database, ListenHandlers } from '../db/database.ts';
+import { cachedRead, startReadCache, TenantReadCache } from './read-cache.ts';
 
 const live = (opts: { maxEntries?: number; ttlMs?: number; now?: () => number } = {}) => {
   const c = new TenantReadCache({
@@ -104,5 +106,96 @@ describe('the read cache (rules)', () => {
     expect(c.units).toBe(10);
     c.invalidate('*');
     expect(c.units).toBe(0);
+  });
+});
+
+describe('reads through the cache (cachedRead)', () => {
+  /** A database that only listens: notifications are sent by the test (`notify`). */
+  const listening = async () => {
+    let handlers: ListenHandlers | undefined;
+    const db = {
+      async listen(_channel: string, h: ListenHandlers) {
+        handlers = h;
+        h.state(true);
+        return async () => {};
+      },
+    } as unknown as Database;
+    const stop = await startReadCache(db, { maxEntries: 100, ttlMs: 60_000 });
+    const ctx = (tenantId: string) => ({ db, tenantId, readOnly: true }) as unknown as Ctx;
+    return { ctx, notify: (tenantId: string) => handlers!.message(tenantId), stop };
+  };
+  /** A load that waits for `release()`, counting its runs. */
+  const gate = <T>(value: T) => {
+    let runs = 0;
+    let open!: () => void;
+    const opened = new Promise<void>((r) => {
+      open = r;
+    });
+    return {
+      load: async () => {
+        runs++;
+        await opened;
+        return value;
+      },
+      release: () => open(),
+      runs: () => runs,
+    };
+  };
+
+  it('runs one load for readers of the same key at the same time, and keeps its result', async () => {
+    const c = await listening();
+    const g = gate({ page: 1 });
+    const readers = Array.from({ length: 8 }, () => cachedRead(c.ctx('ten_a'), 'k', g.load));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(g.runs()).toBe(1);
+    g.release();
+    const got = await Promise.all(readers);
+    expect(got.every((v) => v === got[0])).toBe(true);
+    expect(await cachedRead(c.ctx('ten_a'), 'k', g.load)).toBe(got[0]);
+    expect(g.runs()).toBe(1);
+    // Another tenant's same key is its own load.
+    const other = gate({ page: 2 });
+    other.release();
+    expect(await cachedRead(c.ctx('ten_b'), 'k', other.load)).toEqual({ page: 2 });
+    await c.stop();
+  });
+
+  it('a reader arriving after a notified change does not join a load begun before it', async () => {
+    const c = await listening();
+    const before = gate('before the change');
+    const first = cachedRead(c.ctx('ten_a'), 'k', before.load);
+    await new Promise((r) => setTimeout(r, 5));
+    c.notify('ten_a');
+    const after = gate('after the change');
+    after.release();
+    expect(await cachedRead(c.ctx('ten_a'), 'k', after.load)).toBe('after the change');
+    before.release();
+    expect(await first).toBe('before the change');
+    // What was read before the change is never stored; what was read after it is.
+    const again = gate('read again');
+    again.release();
+    expect(await cachedRead(c.ctx('ten_a'), 'k', again.load)).toBe('after the change');
+    expect(again.runs()).toBe(0);
+    await c.stop();
+  });
+
+  it('when the shared load fails, a reader that joined it loads on its own', async () => {
+    const c = await listening();
+    let fail!: (e: Error) => void;
+    const failing = () =>
+      new Promise<string>((_, reject) => {
+        fail = reject;
+      });
+    const owner = cachedRead(c.ctx('ten_a'), 'k', failing);
+    const joinerLoad = gate('its own');
+    joinerLoad.release();
+    const joiner = cachedRead(c.ctx('ten_a'), 'k', joinerLoad.load);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(joinerLoad.runs()).toBe(0);
+    fail(new Error('statement timeout'));
+    await expect(owner).rejects.toThrow('statement timeout');
+    expect(await joiner).toBe('its own');
+    expect(joinerLoad.runs()).toBe(1);
+    await c.stop();
   });
 });

@@ -224,6 +224,13 @@ export async function cachedRead<T>(
  * `cachedRead` for a result that also depends on time: one that is not `fresh` (for this request) is
  * read again, and a freshly read one is kept only if `fresh` says it is (a result valid only until a
  * price list starts, say, carries its own bounds).
+ *
+ * **One load per key at a time** (single flight): a reader that finds the same key being loaded by
+ * another request joins that load instead of running its own — after a catalogue import, eight
+ * buyers opening the same category page pay for one search, not eight. It joins only if no change
+ * of the tenant was notified since that load began (same stamp): a request that starts after a
+ * notified change never gets a result read before it. If the shared load fails, the joiner loads
+ * on its own, so each request meets its own errors.
  */
 export async function cachedReadWhile<T>(
   ctx: Ctx,
@@ -237,7 +244,36 @@ export async function cachedReadWhile<T>(
   const hit = cache.get<{ value: T }>(ctx.tenantId, key);
   if (hit && fresh(hit.value)) return hit.value;
   const stamp = cache.stamp(ctx.tenantId);
-  const value = await load();
-  if (fresh(value)) cache.store(stamp, key, { value }, units);
-  return value;
+  let flights = inFlight.get(cache);
+  if (!flights) {
+    flights = new Map();
+    inFlight.set(cache, flights);
+  }
+  const name = `${ctx.tenantId}\u0000${key}`;
+  const joined = flights.get(name);
+  if (joined && stamp && sameStamp(joined.stamp, stamp)) {
+    try {
+      const value = (await joined.value) as T;
+      if (fresh(value)) return value;
+    } catch {
+      // Its error belongs to the request that ran it: this one loads on its own.
+    }
+    return load();
+  }
+  const value = load();
+  const flight = { stamp, value };
+  if (stamp) flights.set(name, flight);
+  try {
+    const v = await value;
+    if (fresh(v)) cache.store(stamp, key, { value: v }, units);
+    return v;
+  } finally {
+    if (flights.get(name) === flight) flights.delete(name);
+  }
 }
+
+/** The loads running now, per cache, by tenant and key (`cachedReadWhile`). */
+const inFlight = new WeakMap<ReadCache, Map<string, { stamp: Stamp | null; value: Promise<unknown> }>>();
+
+const sameStamp = (a: Stamp | null, b: Stamp) =>
+  a !== null && a.tenantId === b.tenantId && a.generation === b.generation && a.epoch === b.epoch;
