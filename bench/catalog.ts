@@ -7,7 +7,7 @@
  *   BENCH_DURATION_S=20  BENCH_CONNECTIONS=8          per workload
  *   BENCH_KEEP=1          keep the database (its name and the dataset are printed / saved for reuse)
  *   BENCH_REUSE=<db>      run the workloads against a kept database (no generation)
- *   BENCH_ONLY=search,category,product,cart           a subset of the workloads
+ *   BENCH_ONLY=search,category,search-price,product,cart   a subset of the workloads (`none`: load only)
  *   BENCH_SERVER_DIR=<checkout>  serve from another checkout (before/after comparisons, same dataset)
  *   BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'  Node options for the server (profiling)
  *   BENCH_SEARCH_PRICES=0 search and listing without `currency` (hits unpriced: the cost of prices)
