@@ -1797,8 +1797,12 @@ export const searchPricing: SearchPricing = {
     const q = await boundToViewer(ctx, { currency, date: at } as Omit<BatchQuery, 'lines'>, 'query');
     const atUs = instantMicros(at);
     const key = `pricing:search-amounts:${JSON.stringify([currency, q.storefront_id ?? null, q.account_id ?? null, setKey])}`;
+    // No set key: the set is not one the cache can name, so nothing is kept or shared.
     const fresh = (held: HeldAmounts) =>
-      atUs !== null && (held.from === null || held.from <= atUs) && (held.to === null || atUs < held.to);
+      setKey !== null &&
+      atUs !== null &&
+      (held.from === null || held.from <= atUs) &&
+      (held.to === null || atUs < held.to);
     const held = await cachedReadWhile(
       ctx,
       key,
