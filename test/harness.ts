@@ -166,16 +166,14 @@ export async function eventually(fn: () => Promise<boolean>, tries = 150): Promi
 
 /**
  * A GET sent with the Host header a browser on that domain would send (fetch does not let a client
- * choose it; undefined: the server's own), and a bearer token when given. The body is parsed as JSON
- * when it is JSON, else kept as text for assertion messages.
+ * choose it; undefined: the server's own) and these headers; the body as bytes.
  */
-export function getWithHost(
+export function requestWithHost(
   base: string,
   host: string | undefined,
   path: string,
-  token?: string,
-  // biome-ignore lint/suspicious/noExplicitAny: JSON of unknown shape, read by the assertions
-): Promise<{ status: number; body: any }> {
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const url = new URL(path, base);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -183,25 +181,37 @@ export function getWithHost(
         hostname: url.hostname,
         port: url.port,
         path: url.pathname + url.search,
-        headers: { ...(host ? { host } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: { ...(host ? { host } : {}), ...headers },
       },
       (res) => {
-        let text = '';
-        res.on('data', (c) => {
-          text += c;
-        });
-        res.on('end', () => {
-          let body: unknown = text;
-          try {
-            body = text ? JSON.parse(text) : null;
-          } catch {
-            // not JSON: kept as text
-          }
-          resolve({ status: res.statusCode ?? 0, body });
-        });
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
       },
     );
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * `requestWithHost` with a bearer token when given, the body parsed as JSON when it is JSON (else
+ * kept as text, for assertion messages).
+ */
+export async function getWithHost(
+  base: string,
+  host: string | undefined,
+  path: string,
+  token?: string,
+  // biome-ignore lint/suspicious/noExplicitAny: JSON of unknown shape, read by the assertions
+): Promise<{ status: number; body: any }> {
+  const res = await requestWithHost(base, host, path, token ? { authorization: `Bearer ${token}` } : {});
+  const text = res.body.toString('utf8');
+  try {
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  } catch {
+    return { status: res.status, body: text };
+  }
 }

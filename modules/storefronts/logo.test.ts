@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAsTenant } from '../../platform/context.ts';
 import { auditOf } from '../../platform/identity/testing.ts';
 import { createApiToken } from '../../platform/identity/users.ts';
-import { DRIVERS, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
+import { DRIVERS, requestWithHost, startTestApp, type TestApp, type TestTenant } from '../../test/harness.ts';
 import { LOGO_MAX_BYTES, logoObjectKey, sniffLogoType, svgActiveContent } from './logo.ts';
 
 const svg = (name: string, colour: string) =>
@@ -45,35 +44,6 @@ describe('what a logo may be (pure)', () => {
   });
 });
 
-/** A request with an explicit Host header (fetch does not let a client choose it); the body as bytes. */
-function withHost(
-  baseUrl: string,
-  host: string,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  const url = new URL(path, baseUrl);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        hostname: url.hostname,
-        port: url.port,
-        path: url.pathname + url.search,
-        headers: { host, ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 describe.each(DRIVERS)('storefront logos, on %s', (driver) => {
   let t: TestApp;
   let dir: string;
@@ -92,9 +62,9 @@ describe.each(DRIVERS)('storefront logos, on %s', (driver) => {
   const api = (tenant: TestTenant, method: string, p: string, body?: unknown) =>
     t.api(method, p, { token: tenant.token, ...(body !== undefined ? { body } : {}) });
   const publicLogo = (host: string, headers: Record<string, string> = {}) =>
-    withHost(t.url, host, '/api/v1/public/storefront/logo', headers);
+    requestWithHost(t.url, host, '/api/v1/public/storefront/logo', headers);
   const publicShop = async (host: string) => {
-    const res = await withHost(t.url, host, '/api/v1/public/storefront');
+    const res = await requestWithHost(t.url, host, '/api/v1/public/storefront');
     return { status: res.status, body: JSON.parse(res.body.toString()) };
   };
 
@@ -138,7 +108,7 @@ describe.each(DRIVERS)('storefront logos, on %s', (driver) => {
 
     const shop = await publicShop('distrib.localhost');
     expect(shop.body.theme.logo_url).toBe(`/api/v1/public/storefront/logo?v=${sha(logo).slice(0, 16)}`);
-    const served = await withHost(t.url, 'distrib.localhost:3000', shop.body.theme.logo_url);
+    const served = await requestWithHost(t.url, 'distrib.localhost:3000', shop.body.theme.logo_url);
     expect(served.status).toBe(200);
     expect(served.headers['content-type']).toBe('image/svg+xml');
     expect(served.headers['x-content-type-options']).toBe('nosniff');
