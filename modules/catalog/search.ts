@@ -106,7 +106,7 @@ export async function categoryPathsOfSkus(
     const mayShow = opts.knownVisible ? null : await productVisibility(ctx);
     const placed =
       opts.store === false
-        ? await skuPlacements(ctx, wanted, ALL_VISIBLE, 'memory')
+        ? await skuPlacements(ctx, wanted, ALL_VISIBLE)
         : await cachedRead(ctx, `catalog:sku-placements:${skuSetKey(wanted)}`, () =>
             skuPlacements(ctx, wanted, ALL_VISIBLE),
           );
@@ -119,7 +119,7 @@ export async function categoryPathsOfSkus(
     return out;
   }
   const visible = opts.knownVisible ? ALL_VISIBLE : await visibility(ctx);
-  for (const p of await skuPlacements(ctx, wanted, visible, opts.store === false ? 'memory' : 'sql'))
+  for (const p of await skuPlacements(ctx, wanted, visible))
     out.set(p.sku, { productId: p.placement.id, categoryPath: p.categoryPath, visible: p.visible });
   return out;
 }
@@ -141,12 +141,7 @@ interface SkuPlacement {
   visible: boolean;
 }
 
-async function skuPlacements(
-  ctx: Ctx,
-  wanted: readonly string[],
-  visible: SQL,
-  walk: 'sql' | 'memory' = 'sql',
-): Promise<SkuPlacement[]> {
+async function skuPlacements(ctx: Ctx, wanted: readonly string[], visible: SQL): Promise<SkuPlacement[]> {
   const t = ctx.tenantId;
   const skus = sql`array(select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))`;
   const textArray = (a: string[] | string | null) => (typeof a === 'string' ? parseTextArray(a) : (a ?? []));
@@ -156,35 +151,8 @@ async function skuPlacements(
     status: string;
     category_paths: string[] | string | null;
     visible: boolean;
-    path?: string[] | string | null;
-    category_id?: string | null;
+    path: string[] | string | null;
   };
-  const placement = (r: Row, path: string[]): SkuPlacement => ({
-    sku: r.sku,
-    placement: { id: r.product_id, status: r.status, categoryPaths: textArray(r.category_paths) },
-    categoryPath: path,
-    visible: r.visible === true,
-  });
-  if (walk === 'memory') {
-    // Many SKUs (a search's hit set): each one's first category in one flat statement, and the walk
-    // up the tree in memory over the tenant's category parents (one cached read) — the recursive walk
-    // in SQL costs an index probe per SKU and level.
-    const parents = await categoryParents(ctx);
-    const found = rows<Row>(
-      await ctx.tx.execute(sql`select v.sku, v.product_id, p.status, p.category_paths, (${visible}) as visible,
-          (select min(pc.category_id) from catalog_product_categories pc
-            where pc.tenant_id = v.tenant_id and pc.product_id = v.product_id) as category_id
-        from catalog_variants v join catalog_products p on p.tenant_id = ${t} and p.id = v.product_id
-       where v.tenant_id = ${t} and v.sku = any(${skus})`),
-    );
-    return found.map((r) => {
-      const path: string[] = [];
-      // As the SQL walk: the category, then its parents while there is one (50 levels at most).
-      for (let id = r.category_id ?? null; id !== null && path.length < 50; id = parents.get(id) ?? null)
-        path.push(id);
-      return placement(r, path.reverse());
-    });
-  }
   const found = rows<Row>(
     await ctx.tx.execute(sql`with recursive v as (
         select v.sku, v.product_id,
@@ -205,7 +173,12 @@ async function skuPlacements(
         from v join catalog_products p on p.tenant_id = ${t} and p.id = v.product_id
         left join paths on paths.sku = v.sku`),
   );
-  return found.map((r) => placement(r, textArray(r.path ?? null)));
+  return found.map((r) => ({
+    sku: r.sku,
+    placement: { id: r.product_id, status: r.status, categoryPaths: textArray(r.category_paths) },
+    categoryPath: textArray(r.path),
+    visible: r.visible === true,
+  }));
 }
 
 /** The tenant's categories and their parents (null: a root), from the read cache when it can. */
@@ -645,9 +618,7 @@ async function pricedSearch(
   const amounts = await amountsOf(ctx, c, o.currency, o.at, amountsKey(baseKey));
   const descending = o.sort === '-price' || o.sort === '-name' || o.sort === 'newest';
   const byPrice = o.sort === 'price' || o.sort === '-price';
-  /** An item's (or the cursor's) place in the order, before its ID: its price, score or sort key. */
-  type Place = { price: bigint | null; score: number; key: string };
-  const compare = (a: Place, b: Place): number => {
+  const compare = (a: HitPlace, b: HitPlace): number => {
     if (byPrice) {
       // Unpriced last, whichever the direction.
       if (a.price === null || b.price === null)
@@ -660,19 +631,26 @@ async function pricedSearch(
     const d = byteOrder(a.key, b.key);
     return descending ? -d : d;
   };
-  // Prices in ten-thousandths: exact, and cheap to compare.
-  const placeOf = (i: number): Place => {
-    const a = amounts[i];
-    return { price: a == null ? null : priceUnits(a), score: Number(c.scores[i]), key: c.sortKeys[i] ?? '' };
-  };
+  // Every hit's place (prices in ten-thousandths: exact, and cheap to compare), read once for as long
+  // as these prices are held, like the orders below.
+  const held = derivedOf(amounts);
+  if (!held.places)
+    held.places = c.ids.map((_, i) => {
+      const a = amounts[i];
+      return {
+        price: a == null ? null : priceUnits(a),
+        score: Number(c.scores[i]),
+        key: c.sortKeys[i] ?? '',
+      };
+    });
+  const places = held.places;
   const { min, max } = o.range ?? { min: null, max: null };
   // The hits in range, in order (indexes into the set): computed once per order and range for as
   // long as these prices are held.
-  const orders = derivedOf(amounts).orders;
+  const orders = held.orders;
   const orderKey = `${o.sort}|${min ?? ''}|${max ?? ''}`;
   let ordered = orders.get(orderKey);
   if (!ordered) {
-    const places = c.ids.map((_, i) => placeOf(i));
     ordered = c.ids
       .map((_, i) => i)
       .filter((i) => {
@@ -690,10 +668,10 @@ async function pricedSearch(
     byPrice ? (amounts[it.i] ?? '') : o.sort === 'relevance' ? c.scores[it.i]! : (c.sortKeys[it.i] ?? '');
   if (o.after) {
     const [k, id] = [String(o.after[1]), String(o.after[2])];
-    const from: Place = { price: byPrice && k !== '' ? priceUnits(k) : null, score: Number(k), key: k };
+    const from: HitPlace = { price: byPrice && k !== '' ? priceUnits(k) : null, score: Number(k), key: k };
     // The first hit after the cursor's place; everything after it follows.
     const start = items.findIndex((it) => {
-      const d = compare(placeOf(it.i), from);
+      const d = compare(places[it.i]!, from);
       return d > 0 || (d === 0 && byteOrder(c.ids[it.i]!, id) > 0);
     });
     items = start === -1 ? [] : items.slice(start);
@@ -979,6 +957,9 @@ async function linesOf(ctx: Ctx, set: ConsideredSet): Promise<{ i: number; line:
 }
 const placedLines = new WeakMap<ConsideredSet, { i: number; line: HitLine }[]>();
 
+/** A hit's (or a cursor's) place in an order, before its ID: its price, score or sort key. */
+type HitPlace = { price: bigint | null; score: number; key: string };
+
 /** Per hit set and pricing module's answer, the prices by hit (`amountsOf`). */
 const byHitOf = new WeakMap<ConsideredSet, WeakMap<readonly (string | null)[], (string | null)[]>>();
 
@@ -988,7 +969,7 @@ const byHitOf = new WeakMap<ConsideredSet, WeakMap<readonly (string | null)[], (
  */
 const derived = new WeakMap<
   readonly (string | null)[],
-  { facet?: PriceFacet | null; orders: Map<string, number[]> }
+  { facet?: PriceFacet | null; places?: HitPlace[]; orders: Map<string, number[]> }
 >();
 function derivedOf(amounts: readonly (string | null)[]) {
   let d = derived.get(amounts);
