@@ -61,7 +61,7 @@ const MARKS = {
   /** The first page's statement: hits, total and facet counts. */
   search: 'with hits as materialized',
   /** Hydration of the hits (their images). */
-  hydration: 'from "catalog_media"',
+  hydration: 'from catalog_media',
 };
 
 describe.each(DRIVERS)('the buyer’s search page and the read cache, on %s', (driver) => {

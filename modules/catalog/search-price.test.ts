@@ -1037,6 +1037,23 @@ describe.each(DRIVERS)('searching the catalogue by price, on %s', (driver) => {
     expect(codes((await search('dupont', 'price_min=0.02&price_max=0.03', HOST)).data)).toEqual([]);
     expect(codes((await search('dupont', 'price_min=0.03&price_max=0.04', HOST)).data)).toEqual(['MOQ']);
     expect(codes((await search('dupont', 'price_min=300&price_max=300.0001', HOST)).data)).toEqual(['MULTI']);
+    // The second variant moved first: the product is placed by it at the next search, on the page
+    // and in the facet alike.
+    const variantOf = async (productId: string, sku: string) =>
+      ((await ok('GET', `/api/v1/catalog/products/${productId}`)).variants as Json[]).find((v) => v.sku === sku)!
+        .id as string;
+    await ok('PATCH', `/api/v1/catalog/variants/${await variantOf(multi, 'MULTI-A')}`, { position: 5 });
+    const reordered = await search('dupont', 'sort=price&limit=2', HOST);
+    expect(codes(reordered.data)).toEqual(['MULTI', 'MOQ']);
+    expect(reordered.data[0].price.sku).toBe('MULTI-B');
+    expect(dec(reordered.facets.price.min).eq('0.02')).toBe(true);
+    // Sold by the unit now: priced at 1, where the list says 500.00.
+    await ok('PATCH', `/api/v1/catalog/variants/${await variantOf(moq, 'MOQ-10')}`, { min_order_qty: 1 });
+    const byUnit = await search('dupont', 'sort=-price&limit=2', HOST);
+    expect(codes(byUnit.data)).toEqual(['A-09', 'MOQ']);
+    expect(byUnit.data[1].price).toMatchObject({ sku: 'MOQ-10', quantity: '1' });
+    expect(dec(amountOf(byUnit.data[1])!).eq('500.00')).toBe(true);
+    expect(codes((await search('dupont', 'price_min=500&price_max=501', HOST)).data)).toEqual(['MOQ']);
     // Out of the assortment again.
     for (const id of [moq, multi])
       await ok('PATCH', `/api/v1/catalog/products/${id}`, { status: 'discontinued' });

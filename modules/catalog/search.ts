@@ -6,7 +6,7 @@ import { rows } from '../../platform/db/database.ts';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.ts';
 import { AppError, notFound } from '../../platform/http/problems.ts';
 import { type PriceRange, priceRanges, priceUnits, resolveText } from './rules.ts';
-import { brands, categories, media, products, variants } from './schema.ts';
+import { brands, categories } from './schema.ts';
 import { catalogLanguages, filterConditions, type Reading, readingFor } from './service.ts';
 
 /**
@@ -181,16 +181,68 @@ async function skuPlacements(ctx: Ctx, wanted: readonly string[], visible: SQL):
   }));
 }
 
-/** The tenant's categories and their parents (null: a root), from the read cache when it can. */
-function categoryParents(ctx: Ctx): Promise<Map<string, string | null>> {
-  return cachedRead(ctx, 'catalog:category-parents', async () => {
-    const found = rows<{ id: string; parent_id: string | null }>(
-      await ctx.tx.execute(
-        sql`select id, parent_id from catalog_categories where tenant_id = ${ctx.tenantId}`,
-      ),
-    );
-    return new Map(found.map((c) => [c.id, c.parent_id]));
-  });
+/** A category as facets and prices see it: its parent (null: a root) and its names. */
+interface CategoryNode {
+  parentId: string | null;
+  name: Record<string, string>;
+}
+
+/**
+ * The tenant's categories by ID, from the read cache when it can (one entry for the whole tree,
+ * dropped at any change of the tenant): facets name them and hit lines walk up their parents.
+ */
+function categoryIndex(ctx: Ctx): Promise<Map<string, CategoryNode>> {
+  return cachedRead(
+    ctx,
+    'catalog:category-index',
+    async () => {
+      const found = await ctx.tx
+        .select({ id: categories.id, parentId: categories.parentId, name: categories.name })
+        .from(categories)
+        .where(eq(categories.tenantId, ctx.tenantId));
+      return new Map(found.map((c) => [c.id, { parentId: c.parentId, name: c.name }]));
+    },
+    SEARCH_PAGE_UNITS,
+  );
+}
+
+/** These categories (absent: no such category): from `categoryIndex` when the read cache is on, else read. */
+async function categoryNodes(ctx: Ctx, ids: readonly string[]): Promise<ReadonlyMap<string, CategoryNode>> {
+  if (!ids.length) return new Map();
+  if (ctx.readOnly && readCacheOf(ctx.db)) return categoryIndex(ctx);
+  const found = await ctx.tx
+    .select({ id: categories.id, parentId: categories.parentId, name: categories.name })
+    .from(categories)
+    .where(and(eq(categories.tenantId, ctx.tenantId), inArray(categories.id, [...ids])));
+  return new Map(found.map((c) => [c.id, { parentId: c.parentId, name: c.name }]));
+}
+
+/**
+ * The names of these brands: from the tenant's brand names kept whole in the read cache when it is
+ * on (a search names the hits' brands and the brand facet's without a statement), else read.
+ */
+async function brandNames(ctx: Ctx, ids: readonly string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const read = (only: readonly string[] | null) =>
+    ctx.tx
+      .select({ id: brands.id, name: brands.name })
+      .from(brands)
+      .where(and(eq(brands.tenantId, ctx.tenantId), only ? inArray(brands.id, [...only]) : undefined));
+  if (!(ctx.readOnly && readCacheOf(ctx.db))) return new Map((await read(ids)).map((b) => [b.id, b.name]));
+  return cachedRead(
+    ctx,
+    'catalog:brand-names',
+    async () => new Map((await read(null)).map((b) => [b.id, b.name])),
+    SEARCH_PAGE_UNITS,
+  );
+}
+
+/** A category and its ancestors, root first (50 levels at most, as `skuPlacements` walks them). */
+function pathOf(index: ReadonlyMap<string, CategoryNode>, category: string | null): string[] {
+  const path: string[] = [];
+  for (let id = category; id !== null && path.length < 50; id = index.get(id)?.parentId ?? null)
+    path.push(id);
+  return path.reverse();
 }
 
 /** A `{a,b}` text array as some drivers return it (IDs: no quoting needed). */
@@ -356,13 +408,22 @@ interface PreparedQuery {
 }
 
 async function prepareQuery(ctx: Ctx, q: string, locale: string): Promise<PreparedQuery> {
-  if (!q) return { tsquery: '', folded: '' };
+  // Trigram threshold for typos: a little more tolerant than pg_trgm's default of 0.6. JIT off: on a
+  // large catalogue the planner's estimates pass jit_above_cost and compiling the expressions cost
+  // 40–80 ms per search (more than running them); these statements are short and planned each time.
+  // Set in the same statement as the query's constants: one round trip.
+  const settings = sql`set_config('pg_trgm.word_similarity_threshold', '0.5', true) as trgm,
+                       set_config('jit', 'off', true) as jit`;
   const [p] = rows<PreparedQuery>(
-    await ctx.tx.execute(sql`select (websearch_to_tsquery(catalog_ts_config(${locale}), unaccent(${q}))
-                                     || websearch_to_tsquery('simple', unaccent(${q})))::text as tsquery,
-                                    lower(unaccent(${q})) as folded`),
+    await ctx.tx.execute(
+      q
+        ? sql`select (websearch_to_tsquery(catalog_ts_config(${locale}), unaccent(${q}))
+                      || websearch_to_tsquery('simple', unaccent(${q})))::text as tsquery,
+                     lower(unaccent(${q})) as folded, ${settings}`
+        : sql`select '' as tsquery, '' as folded, ${settings}`,
+    ),
   );
-  return p ?? { tsquery: '', folded: '' };
+  return { tsquery: p?.tsquery ?? '', folded: p?.folded ?? '' };
 }
 
 /**
@@ -398,7 +459,8 @@ async function fuzzyQuery(ctx: Ctx, folded: string): Promise<string | null> {
  */
 function matcher(ctx: Ctx, mode: string, q: string, prepared: PreparedQuery, where: SQL, sortKey: SQL): SQL {
   const t = ctx.tenantId;
-  const columns = sql`p.brand_id, p.facet_categories, p.facet_attrs, ${sortKey} as sk`;
+  const columns = sql`p.brand_id, p.facet_categories, p.facet_attrs, p.price_sku, p.price_qty, p.price_category,
+                      ${sortKey} as sk`;
   const base = sql`p.tenant_id = ${t} and p.status = 'active' and ${where}`;
   if (mode === ALL_MODE)
     return sql`select p.id, 0::numeric as score, 'all' as how, ${columns} from catalog_products p where ${base}`;
@@ -777,13 +839,6 @@ async function unpricedSearch(
   // instead of walking the tree below the category for every candidate.
   const filters = await filterConditions(ctx, { ...query, category_id: undefined });
   if (query.category_id) filters.push(sql`p.category_paths @> array[${query.category_id}]::text[]`);
-  // Trigram threshold for typos: a little more tolerant than pg_trgm's default of 0.6. JIT off: on a
-  // large catalogue the planner's estimates pass jit_above_cost and compiling the expressions cost
-  // 40–80 ms per search (more than running them); these statements are short and planned each time.
-  await ctx.tx.execute(
-    sql`select set_config('pg_trgm.word_similarity_threshold', '0.5', true), set_config('jit', 'off', true)`,
-  );
-
   const where = filters.length ? sql`${visible} and ${sql.join(filters, sql` and `)}` : visible;
   const order = sortOrder(query.sort ?? 'relevance', r);
   const candidates = (mode: string) => matcher(ctx, mode, q, prepared, where, order.key);
@@ -943,15 +998,20 @@ async function amountsOf(
 async function linesOf(ctx: Ctx, set: ConsideredSet): Promise<{ i: number; line: HitLine }[]> {
   const held = placedLines.get(set);
   if (held) return held;
-  const parents = await categoryParents(ctx);
-  const lines = set.lines.flatMap((line, i) => {
-    if (!line) return [];
-    const path: string[] = [];
-    // As `skuPlacements`: the category, then its parents while there is one (50 levels at most).
-    for (let id = set.categories[i] ?? null; id !== null && path.length < 50; id = parents.get(id) ?? null)
-      path.push(id);
-    return [{ i, line: { ...line, product: { id: set.ids[i]!, categoryPath: path.reverse() } } }];
-  });
+  const index = await categoryIndex(ctx);
+  const lines = set.lines.flatMap((line, i) =>
+    line
+      ? [
+          {
+            i,
+            line: {
+              ...line,
+              product: { id: set.ids[i]!, categoryPath: pathOf(index, set.categories[i] ?? null) },
+            },
+          },
+        ]
+      : [],
+  );
   placedLines.set(set, lines);
   return lines;
 }
@@ -1002,18 +1062,15 @@ async function firstPage(
   counted: Counted[];
   considered: ConsideredSet;
 }> {
-  // `consider`: the PRICE_SAMPLE best hits too (relevance, then ID), each with its first variant
-  // (by position) and that variant's minimum order quantity — the lines the price facet compares.
+  // `consider`: the PRICE_SAMPLE best hits too (relevance, then ID), each with its price line — its
+  // first variant (by position) at that variant's minimum order quantity, and its first category —
+  // as the product row carries them (migration 0024): what the price facet compares.
   const considered = consider
     ? sql`union all
-      select 'cand', h.id, h.score::text, h.how, v.sku, h.n, h.sk::text, greatest(coalesce(v.min_order_qty, 1), 1),
-             (select min(pc.category_id) from catalog_product_categories pc
-               where pc.tenant_id = ${ctx.tenantId} and pc.product_id = h.id)
-        from (select id, score, how, sk, (row_number() over (order by score desc, id))::int as n
-                from hits order by score desc, id limit ${PRICE_SAMPLE}) h
-        left join lateral (select v.sku, v.min_order_qty from catalog_variants v
-                            where v.tenant_id = ${ctx.tenantId} and v.product_id = h.id
-                            order by v.position, v.id limit 1) v on true`
+      select 'cand', h.id, h.score::text, h.how, h.price_sku, h.n, h.sk::text, h.price_qty, h.price_category
+        from (select id, score, how, sk, price_sku, price_qty, price_category,
+                     (row_number() over (order by score desc, id))::int as n
+                from hits order by score desc, id limit ${PRICE_SAMPLE}) h`
     : sql``;
   const out = rows<{
     kind: string;
@@ -1112,66 +1169,76 @@ async function finish(
   };
 }
 
+/**
+ * The page's hits as returned (texts in the reader's language, brand, SKUs, first image) and the
+ * line each is priced with — its first variant at its minimum order quantity, as the product row
+ * carries it (migration 0024), with its product and category path so that pricing reads no
+ * placements — in one statement.
+ */
 async function hydrateHits(
   ctx: Ctx,
   hits: { id: string; score: string; how: SearchHit['matched_by'] }[],
   r: Reading,
 ): Promise<{ hits: SearchHit[]; lines: UnpricedPage['lines'] }> {
   if (!hits.length) return { hits: [], lines: [] };
-  const ids = hits.map((h) => h.id);
   const t = ctx.tenantId;
-  const ps = new Map(
-    (
-      await ctx.tx
-        .select()
-        .from(products)
-        .where(and(eq(products.tenantId, t), inArray(products.id, ids)))
-    ).map((p) => [p.id, p]),
+  type Row = {
+    id: string;
+    code: string;
+    name: Record<string, string>;
+    description: Record<string, string> | null;
+    brand_id: string | null;
+    skus: string[] | null;
+    price_sku: string | null;
+    price_qty: number | null;
+    price_category: string | null;
+    image: { object_key: string; content_type: string } | null;
+  };
+  const found = rows<Row>(
+    await ctx.tx.execute(sql`select p.id, p.code, p.name, p.description, p.brand_id,
+          p.price_sku, p.price_qty, p.price_category,
+          (select jsonb_agg(v.sku order by v.position, v.id) from catalog_variants v
+            where v.tenant_id = ${t} and v.product_id = p.id) as skus,
+          (select jsonb_build_object('object_key', m.object_key, 'content_type', m.content_type)
+             from catalog_media m
+            where m.tenant_id = ${t} and m.product_id = p.id and m.kind = 'image'
+            order by m.position, m.id limit 1) as image
+        from catalog_products p
+       where p.tenant_id = ${t} and p.id = any(array(select jsonb_array_elements_text(${JSON.stringify(hits.map((h) => h.id))}::jsonb)))`),
   );
-  const brandIds = [...new Set([...ps.values()].map((p) => p.brandId).filter((b): b is string => !!b))];
-  const bs = new Map(
-    brandIds.length
-      ? (
-          await ctx.tx
-            .select({ id: brands.id, name: brands.name })
-            .from(brands)
-            .where(and(eq(brands.tenantId, t), inArray(brands.id, brandIds)))
-        ).map((b) => [b.id, b])
-      : [],
-  );
-  const vs = await ctx.tx
-    .select({ productId: variants.productId, sku: variants.sku, minOrderQty: variants.minOrderQty })
-    .from(variants)
-    .where(and(eq(variants.tenantId, t), inArray(variants.productId, ids)))
-    .orderBy(variants.position, variants.id);
-  const images = await ctx.tx
-    .select({ productId: media.productId, objectKey: media.objectKey, contentType: media.contentType })
-    .from(media)
-    .where(and(eq(media.tenantId, t), inArray(media.productId, ids), eq(media.kind, 'image')))
-    .orderBy(media.position, media.id);
+  const ps = new Map(found.map((p) => [p.id, p]));
+  const bs = await brandNames(ctx, [...new Set(found.flatMap((p) => (p.brand_id ? [p.brand_id] : [])))]);
+  const index = found.some((p) => p.price_sku !== null && p.price_category !== null)
+    ? await categoryIndex(ctx)
+    : null;
   return {
     hits: hits.map((h) => {
       const p = ps.get(h.id)!;
-      const img = images.find((m) => m.productId === h.id);
-      const b = p.brandId ? bs.get(p.brandId) : undefined;
+      const brand = p.brand_id ? bs.get(p.brand_id) : undefined;
       return {
         id: p.id,
         code: p.code,
         name: resolveText(p.name, r.locale, r.fallback, r.languages)?.text ?? null,
-        description: resolveText(p.description, r.locale, r.fallback, r.languages)?.text ?? null,
-        brand: b ? { id: b.id, name: b.name } : null,
-        skus: vs.filter((v) => v.productId === h.id).map((v) => v.sku),
-        image: img ? { object_key: img.objectKey, content_type: img.contentType } : null,
+        description: p.description
+          ? (resolveText(p.description, r.locale, r.fallback, r.languages)?.text ?? null)
+          : null,
+        brand: p.brand_id && brand !== undefined ? { id: p.brand_id, name: brand } : null,
+        skus: p.skus ?? [],
+        image: p.image ? { object_key: p.image.object_key, content_type: p.image.content_type } : null,
         score: Number(h.score),
         matched_by: h.how,
         price: null,
       };
     }),
-    // The page's prices, in one batch per request: each hit's first variant at its minimum order
-    // quantity (or 1).
     lines: hits.map((h) => {
-      const v = vs.find((x) => x.productId === h.id);
-      return v ? { sku: v.sku, quantity: String(Math.max(1, v.minOrderQty ?? 1)) } : null;
+      const p = ps.get(h.id)!;
+      return p.price_sku
+        ? {
+            sku: p.price_sku,
+            quantity: String(p.price_qty ?? 1),
+            product: { id: p.id, categoryPath: index ? pathOf(index, p.price_category) : [] },
+          }
+        : null;
     }),
   };
 }
@@ -1207,7 +1274,6 @@ async function facets(
   defs: Map<string, FacetDefinition>,
   r: Reading,
 ): Promise<NonNullable<SearchResult['facets']>> {
-  const t = ctx.tenantId;
   const codes = [...defs.keys()];
   const counted = rawCounts.map((c) => {
     if (c.facet !== 'attr') return { ...c, value: null as unknown };
@@ -1221,26 +1287,8 @@ async function facets(
   });
   const brandIds = counted.filter((c) => c.facet === 'brand').map((c) => c.key);
   const catIds = counted.filter((c) => c.facet === 'category').map((c) => c.key);
-  const bNames = new Map(
-    brandIds.length
-      ? (
-          await ctx.tx
-            .select({ id: brands.id, name: brands.name })
-            .from(brands)
-            .where(and(eq(brands.tenantId, t), inArray(brands.id, brandIds)))
-        ).map((b) => [b.id, b.name])
-      : [],
-  );
-  const cats = new Map(
-    catIds.length
-      ? (
-          await ctx.tx
-            .select({ id: categories.id, name: categories.name, parentId: categories.parentId })
-            .from(categories)
-            .where(and(eq(categories.tenantId, t), inArray(categories.id, catIds)))
-        ).map((c) => [c.id, c])
-      : [],
-  );
+  const bNames = await brandNames(ctx, brandIds);
+  const cats = await categoryNodes(ctx, catIds);
   const byCount = <T extends { count: number }>(a: T, b: T) => b.count - a.count;
   const attributes = codes
     .map((code) => {

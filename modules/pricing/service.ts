@@ -10,7 +10,7 @@ import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { AppError, conflict, type FieldError, notFound } from '../../platform/http/problems.ts';
 import { newId } from '../../platform/ids.ts';
 import { getAccount } from '../accounts/service.ts';
-import { categoryPathsOfSkus, type SearchPricing, skuSetKey } from '../catalog/search.ts';
+import { categoryPathsOfSkus, type HitLine, type SearchPricing, skuSetKey } from '../catalog/search.ts';
 import { getCategory } from '../catalog/service.ts';
 import {
   getCustomerGroup,
@@ -1336,7 +1336,7 @@ async function loadPriceContext(
      * The SKUs' products as the caller (catalogue search) already knows them: no placements are
      * read when every SKU has one.
      */
-    placed?: ReadonlyMap<string, { productId: string; categoryPath: string[] }>;
+    placed?: PlacedSkus;
   } = {},
 ): Promise<PriceContext> {
   if (q.storefront_id) {
@@ -1701,7 +1701,13 @@ export async function resolvePriceBatch(
 }
 
 /** `search`: lines of search hits (already visible to the caller; no break tables wanted). */
-async function resolveLines(ctx: Ctx, query: BatchQuery, part: 'query' | 'body', search = false) {
+async function resolveLines(
+  ctx: Ctx,
+  query: BatchQuery,
+  part: 'query' | 'body',
+  search = false,
+  placed?: PlacedSkus,
+) {
   const { lines, ...rest } = query;
   const errors: FieldError[] = [];
   if (!isCurrency(rest.currency))
@@ -1729,7 +1735,7 @@ async function resolveLines(ctx: Ctx, query: BatchQuery, part: 'query' | 'body',
     q,
     lines.map((l) => l.sku),
     part,
-    { knownVisible: search },
+    { knownVisible: search, placed },
   );
   const data = lines.map((l) => resolveLine(pc, l, !search));
   const hidden = lines.map((l) => {
@@ -1778,7 +1784,13 @@ export const searchPricing: SearchPricing = {
 
   /** The returned page's prices, with their rules, at `at`. */
   async page(ctx, lines, currency, at) {
-    const { data } = await resolveLines(ctx, { currency, date: at, lines }, 'query', true);
+    const { data } = await resolveLines(
+      ctx,
+      { currency, date: at, lines: lines.map(({ sku, quantity }) => ({ sku, quantity })) },
+      'query',
+      true,
+      placedOf(lines),
+    );
     return data.map((l) =>
       l.priced && l.unit_price
         ? { sku: l.sku, quantity: l.quantity, unit_price: l.unit_price, rule: l.rule ?? {} }
@@ -1815,11 +1827,7 @@ export const searchPricing: SearchPricing = {
           {
             knownVisible: true,
             many: true,
-            placed: new Map(
-              lines.flatMap((l) =>
-                l.product ? [[l.sku, { productId: l.product.id, categoryPath: l.product.categoryPath }]] : [],
-              ),
-            ),
+            placed: placedOf(lines),
           },
         );
         const amounts = lines.map((l) => {
@@ -1838,6 +1846,15 @@ export const searchPricing: SearchPricing = {
     return held.amounts;
   },
 };
+
+/** What a search already knows of its hits' products (`HitLine.product`), by SKU. */
+type PlacedSkus = ReadonlyMap<string, { productId: string; categoryPath: string[] }>;
+const placedOf = (lines: readonly HitLine[]): PlacedSkus =>
+  new Map(
+    lines.flatMap((l) =>
+      l.product ? [[l.sku, { productId: l.product.id, categoryPath: l.product.categoryPath }]] : [],
+    ),
+  );
 
 interface HeldAmounts {
   amounts: (string | null)[];
