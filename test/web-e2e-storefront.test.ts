@@ -86,15 +86,9 @@ async function shownPrices(page: Page): Promise<(string | null)[] | null> {
   })()`)) as (string | null)[] | null;
 }
 
-/** A search parameter of the page's URL as the app reads it (the router JSON-encodes strings like "10"). */
+/** A search parameter of the page's URL: the app writes decimals and IDs as plain text (web/src/app/search-params.ts). */
 function urlParam(url: string | URL, key: string): string | null {
-  const raw = new URL(url).searchParams.get(key);
-  if (raw === null) return null;
-  try {
-    return String(JSON.parse(raw));
-  } catch {
-    return raw;
-  }
+  return new URL(url).searchParams.get(key);
 }
 
 /** The way a buyer formats a unit price in French (web/src/i18n/format.ts, formatUnitPrice). */

@@ -1461,6 +1461,13 @@ export function catalogRoutes(deps: ModuleDeps): FastifyPluginAsyncTypebox {
                   examples: ['50'],
                 }),
               ),
+              price_facet: Type.Optional(
+                Type.Boolean({
+                  default: true,
+                  description:
+                    '`false`: no price facet (`facets.price` null) — for a request that wants the hits or the other counts only (suggestions, a category tree), which then prices no hit set. Price sort and filter work either way.',
+                }),
+              ),
               sort: Type.Optional(
                 Type.Union(
                   SEARCH_SORTS.map((s) => Type.Literal(s)),

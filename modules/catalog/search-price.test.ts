@@ -611,6 +611,27 @@ describe.each(DRIVERS)('searching the catalogue by price, on %s', (driver) => {
     expect([bounded.total, bounded.data.length]).toEqual([0, 0]);
   }, 120_000);
 
+  it('price_facet=false: the same hits, prices and other counts, without the price facet; a price sort still sorts', async () => {
+    const full = await search('dupont', 'limit=5', HOST);
+    const lean = await search('dupont', 'limit=5&price_facet=false', HOST);
+    expect(lean.facets.price).toBeNull();
+    expect(lean.price_scope).toBeNull();
+    expect(lean.data).toEqual(full.data);
+    expect(lean.total).toBe(full.total);
+    expect({ ...lean.facets, price: 'x' }).toEqual({ ...full.facets, price: 'x' });
+    // Asked again (from the read cache this time), the same answer; with the facet again, the facet.
+    expect(await search('dupont', 'limit=5&price_facet=false', HOST)).toEqual(lean);
+    expect((await search('dupont', 'limit=5&price_facet=true', HOST)).facets.price).toEqual(
+      full.facets.price,
+    );
+    const sorted = await search('dupont', 'sort=price&limit=50&price_facet=false', HOST);
+    expect(codes(sorted.data)).toEqual(expected('dupont', 'price'));
+    expect(sorted.facets.price).toBeNull();
+    const r = await raw('dupont', 'price_facet=perhaps', HOST);
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toContain('/price_facet');
+  }, 120_000);
+
   // ─── 5. Hidden products ────────────────────────────────────────────────────────────────────
 
   it('a product hidden from a buyer is never counted in the price facet nor returned under a price sort, cached or not', async () => {
@@ -1040,8 +1061,9 @@ describe.each(DRIVERS)('searching the catalogue by price, on %s', (driver) => {
     // The second variant moved first: the product is placed by it at the next search, on the page
     // and in the facet alike.
     const variantOf = async (productId: string, sku: string) =>
-      ((await ok('GET', `/api/v1/catalog/products/${productId}`)).variants as Json[]).find((v) => v.sku === sku)!
-        .id as string;
+      ((await ok('GET', `/api/v1/catalog/products/${productId}`)).variants as Json[]).find(
+        (v) => v.sku === sku,
+      )!.id as string;
     await ok('PATCH', `/api/v1/catalog/variants/${await variantOf(multi, 'MULTI-A')}`, { position: 5 });
     const reordered = await search('dupont', 'sort=price&limit=2', HOST);
     expect(codes(reordered.data)).toEqual(['MULTI', 'MOQ']);

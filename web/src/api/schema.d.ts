@@ -11801,6 +11801,8 @@ export interface operations {
                  * @example 50
                  */
                 price_max?: string;
+                /** @description `false`: no price facet (`facets.price` null) — for a request that wants the hits or the other counts only (suggestions, a category tree), which then prices no hit set. Price sort and filter work either way. */
+                price_facet?: boolean;
                 /**
                  * @description Order of the hits: `relevance` (default: best match first), `name` / `-name` (the name in the reading language, A→Z / Z→A, accents and case ignored), `code` (product code), `newest` (most recently created first), `price` / `-price` (the caller’s price, cheapest / dearest first; hits without a price last; over the hits of `price_scope`). Ties by product ID. A cursor continues the order it was returned with.
                  * @example name

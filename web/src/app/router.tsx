@@ -13,6 +13,7 @@ import { catalogSearch } from '../storefront/catalog.ts';
 import { StorefrontHome } from '../storefront/StorefrontHome.tsx';
 import { StorefrontShell } from '../storefront/StorefrontShell.tsx';
 import { NotFound } from './NotFound.tsx';
+import { parseSearch, stringifySearch } from './search-params.ts';
 
 /**
  * Code splitting: the first page (storefront home, either login page) is in the entry chunk; every
@@ -378,7 +379,13 @@ const routeTree = rootRoute.addChildren([
 ]);
 
 export function makeRouter(queryClient: QueryClient) {
-  return createRouter({ routeTree, context: { queryClient }, defaultPreload: 'intent' });
+  return createRouter({
+    routeTree,
+    context: { queryClient },
+    defaultPreload: 'intent',
+    parseSearch,
+    stringifySearch,
+  });
 }
 
 declare module '@tanstack/react-router' {

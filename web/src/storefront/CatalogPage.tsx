@@ -339,7 +339,7 @@ function HitRow({ hit }: { hit: SearchHit }) {
 function CategoryTree(props: { selected: string | undefined; onSelect: (id: string | undefined) => void }) {
   const { t, i18n } = useTranslation();
   const tree = useQuery(categoryTreeQuery(i18n.language));
-  const assortment = useQuery(searchQuery({}, i18n.language, undefined, 1));
+  const assortment = useQuery(searchQuery({}, i18n.language, undefined, 1, false));
   const counts = new Map((assortment.data?.facets?.categories ?? []).map((c) => [c.id, c.count]));
   if (tree.isPending || assortment.isPending) return <Skeleton height={160} />;
   const render = (nodes: CategoryNode[]) =>

@@ -21,7 +21,7 @@ export function SearchBox() {
   const combobox = useCombobox({ onDropdownClose: () => combobox.resetSelectedOption() });
   const enabled = debounced.length >= 2;
   const query = useQuery({
-    ...searchQuery({ q: debounced }, i18n.language, undefined, SUGGESTIONS),
+    ...searchQuery({ q: debounced }, i18n.language, undefined, SUGGESTIONS, false),
     enabled,
   });
   const hits = enabled ? (query.data?.data ?? []) : [];

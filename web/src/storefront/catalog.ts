@@ -107,9 +107,19 @@ export function compareDecimal(a: string, b: string): number {
 
 export const PAGE_SIZE = 24;
 
-export function searchQuery(filters: CatalogFilters, locale: string, cursor?: string, limit = PAGE_SIZE) {
+/**
+ * A search page. `priceFacet` false: the page is wanted for its hits or counts only (suggestions, the
+ * category tree's counts), so the API prices no hit set for a price facet.
+ */
+export function searchQuery(
+  filters: CatalogFilters,
+  locale: string,
+  cursor?: string,
+  limit = PAGE_SIZE,
+  priceFacet = true,
+) {
   return queryOptions({
-    queryKey: ['catalog', 'search', filters, locale, cursor ?? null, limit],
+    queryKey: ['catalog', 'search', filters, locale, cursor ?? null, limit, priceFacet],
     queryFn: () =>
       call(
         client.GET('/api/v1/catalog/search', {
@@ -123,6 +133,7 @@ export function searchQuery(filters: CatalogFilters, locale: string, cursor?: st
               ...(filters.price_min ? { price_min: filters.price_min } : {}),
               ...(filters.price_max ? { price_max: filters.price_max } : {}),
               ...(cursor ? { cursor } : {}),
+              ...(priceFacet ? {} : { price_facet: false }),
               locale,
               limit,
             },
