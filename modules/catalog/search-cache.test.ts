@@ -62,6 +62,10 @@ const MARKS = {
   search: 'with hits as materialized',
   /** Hydration of the hits (their images). */
   hydration: 'from catalog_media',
+  /** The pricing module reading SKUs' products and category paths itself. */
+  placements: 'with recursive v as',
+  /** Brand or category names read for hits or facets. */
+  names: '"name" from "catalog_',
 };
 
 describe.each(DRIVERS)('the buyer’s search page and the read cache, on %s', (driver) => {
@@ -93,6 +97,8 @@ describe.each(DRIVERS)('the buyer’s search page and the read cache, on %s', (d
       prepare: count(MARKS.prepare),
       search: count(MARKS.search),
       hydration: count(MARKS.hydration),
+      placements: count(MARKS.placements),
+      names: count(MARKS.names),
     };
   };
   const Q = 'q=perceuse&limit=20&currency=EUR';
@@ -226,6 +232,20 @@ describe.each(DRIVERS)('the buyer’s search page and the read cache, on %s', (d
     }
   });
   afterAll(() => t.close());
+
+  it('a search the cache has not seen prices its page and hit set from what the hits carry, and names brands and categories from the cache', async () => {
+    forget();
+    // The first search of the tenant reads its brand and category names once.
+    const first = await search('dupont', Q);
+    expect(first.body.data.length).toBeGreaterThan(0);
+    expect(first.body.facets.brands.length).toBeGreaterThan(0);
+    expect(first.placements).toBe(0);
+    const other = await search('dupont', 'q=visseuse&limit=20&currency=EUR');
+    expect(other.search).toBe(1);
+    expect(other.body.facets.categories.length).toBeGreaterThan(0);
+    expect(other.body.data.every((h: Json) => h.price !== null)).toBe(true);
+    expect([other.placements, other.names]).toEqual([0, 0]);
+  });
 
   it('a repeated search is answered from the cache: no query preparation, search nor hydration statement', async () => {
     forget();

@@ -957,7 +957,7 @@ async function priceHits(
   if (!searchPricing || currency === null || !priced.length) return found.result;
   const resolved = await searchPricing.page(
     ctx,
-    priced.map(({ sku, quantity }) => ({ sku, quantity })),
+    priced.map(({ sku, quantity, product }) => (product ? { sku, quantity, product } : { sku, quantity })),
     currency,
     at,
   );
