@@ -1426,7 +1426,7 @@ export function catalogRoutes(deps: ModuleDeps): FastifyPluginAsyncTypebox {
             PRICE_SAMPLE.toLocaleString('en') +
             ' hits, else the best-ranked ' +
             PRICE_SAMPLE.toLocaleString('en') +
-            '; the other facets ignore the price filter. Price sort or filter needs prices: a caller who may not resolve them, or staff outside a storefront without `currency`, gets a 400.',
+            '; within a price filter, brands, categories and attributes count the hits in range (over the same hits), while the price facet stays the whole search’s. Price sort or filter needs prices: a caller who may not resolve them, or staff outside a storefront without `currency`, gets a 400.',
           tags,
           'x-permission': READ,
           querystring: Type.Object(

@@ -66,6 +66,8 @@ const MARKS = {
   placements: 'with recursive v as',
   /** Brand or category names read for hits or facets. */
   names: '"name" from "catalog_',
+  /** The buyer's price lists with the entries of some SKUs. */
+  lists: 'from price_lists l',
 };
 
 describe.each(DRIVERS)('the buyer’s search page and the read cache, on %s', (driver) => {
@@ -99,6 +101,7 @@ describe.each(DRIVERS)('the buyer’s search page and the read cache, on %s', (d
       hydration: count(MARKS.hydration),
       placements: count(MARKS.placements),
       names: count(MARKS.names),
+      lists: count(MARKS.lists),
     };
   };
   const Q = 'q=perceuse&limit=20&currency=EUR';
@@ -240,11 +243,17 @@ describe.each(DRIVERS)('the buyer’s search page and the read cache, on %s', (d
     expect(first.body.data.length).toBeGreaterThan(0);
     expect(first.body.facets.brands.length).toBeGreaterThan(0);
     expect(first.placements).toBe(0);
-    const other = await search('dupont', 'q=visseuse&limit=20&currency=EUR');
+    // Another buyer (other lists, other products seen), never searched for: nothing of their prices
+    // is in the cache.
+    const other = await search('travaux', 'q=perceuse&limit=20&currency=EUR');
     expect(other.search).toBe(1);
-    expect(other.body.facets.categories.length).toBeGreaterThan(0);
+    expect(other.codes).toEqual(['PERC-OPEN', 'PERC-PRO']);
+    expect(other.body.facets.categories.length).toBe(2);
     expect(other.body.data.every((h: Json) => h.price !== null)).toBe(true);
     expect([other.placements, other.names]).toEqual([0, 0]);
+    // One read of the buyer's lists prices both the hit set (the price facet) and the page.
+    expect(other.lists).toBe(1);
+    expect(other.body.facets.price).not.toBeNull();
   });
 
   it('a repeated search is answered from the cache: no query preparation, search nor hydration statement', async () => {

@@ -512,11 +512,15 @@ describe.each(DRIVERS)('searching the catalogue by price, on %s', (driver) => {
       expect(byPrice.pages[0].total, label).toBe(visibleCodes(c.who).filter(keep).length);
       const dearest = await walk(c.who, `${c.q}&limit=3&sort=-price`, HOST);
       expect(codes(dearest.hits), label).toEqual(expected(c.who, '-price', keep));
-      // The facets ignore the price filter: the price ranges stay all visible, the categories count all.
+      // The price ranges stay all visible (the price facet ignores its own filter); the categories
+      // count the hits in range.
       const unfiltered = c.who === 'dupont' ? all : await search(c.who, 'limit=50&currency=EUR');
       const filtered = byRelevance.pages[0];
       expect(filtered.facets.price, label).toEqual(unfiltered.facets.price);
-      expect(filtered.facets.categories, label).toEqual(unfiltered.facets.categories);
+      const kept = visibleCodes(c.who).filter(keep).length;
+      expect(filtered.facets.categories, label).toEqual(
+        kept ? unfiltered.facets.categories.map((x: Json) => ({ ...x, count: kept })) : [],
+      );
     }
   }, 120_000);
 
@@ -609,6 +613,46 @@ describe.each(DRIVERS)('searching the catalogue by price, on %s', (driver) => {
     expect(byPrice.pages[0].total).toBe(17);
     const bounded = await search('staff', 'price_min=0&currency=USD');
     expect([bounded.total, bounded.data.length]).toEqual([0, 0]);
+  }, 120_000);
+
+  it('within a price range, brands and categories count the hits in range, by each buyer’s prices; the price facet stays the whole search’s', async () => {
+    const brand = await post('/api/v1/catalog/brands', { code: 'forge', name: 'Forge' });
+    const branded = ['A-01', 'A-05', 'A-09', 'X-PERC'];
+    for (const c of branded) await ok('PATCH', `/api/v1/catalog/products/${ids[c]}`, { brand_id: brand });
+    try {
+      for (const [who, min, max] of [
+        ['dupont', '10', '100'],
+        ['martin', '0', '1'],
+        ['dupont', '0', '1'],
+        ['martin', '10', '100'],
+      ] as const) {
+        const all = await search(who, 'limit=50', HOST);
+        const query = `limit=50&price_min=${min}&price_max=${max}`;
+        const ranged = await search(who, query, HOST);
+        const inRange = visibleCodes(who).filter((c) => {
+          const p = priceFor(who, c);
+          return p !== null && dec(p).gte(min) && dec(p).lt(max);
+        });
+        expect(codes(ranged.data).sort(), `${who} ${query}`).toEqual([...inRange].sort());
+        expect(ranged.facets.price, `${who} ${query}`).toEqual(all.facets.price);
+        const inBrand = branded.filter((c) => inRange.includes(c)).length;
+        expect(ranged.facets.brands, `${who} ${query}`).toEqual(
+          inBrand ? [{ id: brand, name: 'Forge', count: inBrand }] : [],
+        );
+        expect(
+          ranged.facets.categories.map((c: Json) => [c.id, c.count]),
+          `${who} ${query}`,
+        ).toEqual(inRange.length ? [[ids.category, inRange.length]] : []);
+        // Asked again (the held prices and their counts): the same answer.
+        expect(await search(who, query, HOST)).toEqual(ranged);
+      }
+      // Martin's contract price puts the drill in his cheap range, not in Dupont's.
+      expect((await search('martin', 'price_min=0&price_max=1', HOST)).facets.brands).toEqual([
+        { id: brand, name: 'Forge', count: 1 },
+      ]);
+    } finally {
+      for (const c of branded) await ok('PATCH', `/api/v1/catalog/products/${ids[c]}`, { brand_id: null });
+    }
   }, 120_000);
 
   it('price_facet=false: the same hits, prices and other counts, without the price facet; a price sort still sorts', async () => {

@@ -601,9 +601,14 @@ export async function searchCatalog(ctx: Ctx, query: SearchQuery, wanted: string
   const consider = currency !== null && !after && query.price_facet !== false;
   const found = unpriced(query, after, consider);
   const page = await found.page;
+  // The hit set first: when its prices are computed, the page's are resolved from the same price
+  // context (its SKUs are among the set's).
+  const amounts =
+    consider && currency !== null && page.result.facets
+      ? await amountsOf(ctx, page.considered, currency, at, amountsKey(found.key))
+      : null;
   const result = await priceHits(ctx, page, currency, at);
-  if (!consider || !result.facets) return result;
-  const amounts = await amountsOf(ctx, page.considered, currency, at, amountsKey(found.key));
+  if (!amounts || currency === null || !result.facets) return result;
   return {
     ...result,
     facets: { ...result.facets, price: priceFacet(amounts, currency) },
@@ -769,6 +774,23 @@ async function pricedSearch(
     Math.max(1, Math.ceil(shown.length / 2)),
   );
   const first = !o.after;
+  // Within a price range, the brand, category and attribute counts are those of the hits in range
+  // (once per range for as long as these prices are held); the price facet stays the whole search's,
+  // so that every range can still be chosen.
+  let counts = base.result.facets;
+  if (first && counts && o.range) {
+    const rangeKey = JSON.stringify([String(min), String(max), o.r.locale, o.r.fallback, o.r.languages]);
+    let inRange = held.facets.get(rangeKey);
+    if (!inRange) {
+      inRange = await facetsOfProducts(
+        ctx,
+        ordered.map((i) => c.ids[i]!),
+        o.r,
+      );
+      held.facets.set(rangeKey, inRange);
+    }
+    counts = inRange;
+  }
   const page: UnpricedPage = {
     result: {
       locale: o.r.locale,
@@ -777,10 +799,7 @@ async function pricedSearch(
       // Without a price filter the search's own total (exact, however many hits); with one, the
       // considered hits in range.
       total: first ? (o.range ? items.length : base.result.total) : null,
-      facets:
-        first && base.result.facets
-          ? { ...base.result.facets, price: priceFacet(amounts, o.currency) }
-          : null,
+      facets: first && counts ? { ...counts, price: priceFacet(amounts, o.currency) } : null,
       price_scope: scopeOf(base),
     },
     lines: hydrated.lines,
@@ -1041,12 +1060,18 @@ const byHitOf = new WeakMap<ConsideredSet, WeakMap<readonly (string | null)[], (
  */
 const derived = new WeakMap<
   readonly (string | null)[],
-  { facet?: PriceFacet | null; places?: HitPlace[]; orders: Map<string, number[]> }
+  {
+    facet?: PriceFacet | null;
+    places?: HitPlace[];
+    orders: Map<string, number[]>;
+    /** The other facets within a price range (and reading languages). */
+    facets: Map<string, NonNullable<SearchResult['facets']>>;
+  }
 >();
 function derivedOf(amounts: readonly (string | null)[]) {
   let d = derived.get(amounts);
   if (!d) {
-    d = { orders: new Map() };
+    d = { orders: new Map(), facets: new Map() };
     derived.set(amounts, d);
   }
   return d;
@@ -1112,8 +1137,7 @@ async function firstPage(
       select 'total', null, null, null, null, n, null, null, null from total
       union all
       select 'facet', null, null, null, k, count(*)::int, null, null, null
-        from counted, unnest(array['b' || brand_id] || array(select 'c' || c from unnest(facet_categories) c)
-                             || array(select 'a' || a from unnest(facet_attrs) a)) k
+        from counted p, unnest(${FACET_KEYS}) k
        where k is not null group by k
       ${considered}`),
   );
@@ -1137,15 +1161,50 @@ async function firstPage(
       lines: cands.map((o) => (o.key ? { sku: o.key, quantity: String(o.qty ?? 1) } : null)),
     },
     total: Number(out.find((o) => o.kind === 'total')?.n ?? 0),
-    counted: out.flatMap((o): Counted[] => {
-      if (o.kind !== 'facet' || !o.key) return [];
-      const key = o.key.slice(1);
-      const n = Number(o.n);
-      if (o.key[0] === 'b') return [{ facet: 'brand', key, n }];
-      if (o.key[0] === 'c') return [{ facet: 'category', key, n }];
-      return wanted.has(key.slice(0, key.indexOf('='))) ? [{ facet: 'attr', key, n }] : [];
-    }),
+    counted: countedOf(
+      out.filter((o) => o.kind === 'facet'),
+      wanted,
+    ),
   };
+}
+
+/** The facet counts of a statement's (key, n) rows: `b…` brands, `c…` categories, `a…` attributes. */
+function countedOf(found: { key: string | null; n: number }[], wanted: ReadonlySet<string>): Counted[] {
+  return found.flatMap((o): Counted[] => {
+    if (!o.key) return [];
+    const key = o.key.slice(1);
+    const n = Number(o.n);
+    if (o.key[0] === 'b') return [{ facet: 'brand', key, n }];
+    if (o.key[0] === 'c') return [{ facet: 'category', key, n }];
+    return wanted.has(key.slice(0, key.indexOf('='))) ? [{ facet: 'attr', key, n }] : [];
+  });
+}
+
+/** One facet key per brand, category and attribute value a product counts in (see `facets`). */
+const FACET_KEYS = sql`array['b' || p.brand_id] || array(select 'c' || c from unnest(p.facet_categories) c)
+                       || array(select 'a' || a from unnest(p.facet_attrs) a)`;
+
+/**
+ * The brand, category and attribute facets of these products (hits within a price range): one
+ * statement over their precomputed facet columns, counted as the first page counts its hits.
+ */
+async function facetsOfProducts(
+  ctx: Ctx,
+  ids: readonly string[],
+  r: Reading,
+): Promise<NonNullable<SearchResult['facets']>> {
+  const defs = await filterableDefinitions(ctx);
+  const found = ids.length
+    ? rows<{ key: string | null; n: number }>(
+        await ctx.tx.execute(sql`select k as key, count(*)::int as n
+            from catalog_products p, unnest(${FACET_KEYS}) k
+           where p.tenant_id = ${ctx.tenantId}
+             and p.id = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))
+             and k is not null
+           group by k`),
+      )
+    : [];
+  return facets(ctx, countedOf(found, new Set(defs.keys())), defs, r);
 }
 
 async function finish(

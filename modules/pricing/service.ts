@@ -1346,6 +1346,13 @@ async function loadPriceContext(
         { in: part, pointer: '/currency', detail: `the storefront sells in ${sf.currencies.join(', ')}` },
       ]);
   }
+  // A search prices its hit set, then its page, whose SKUs are among the set's: one context for both.
+  const shareKey =
+    opts.knownVisible && q.date
+      ? JSON.stringify([q.currency, q.date, q.storefront_id ?? null, q.account_id ?? null])
+      : null;
+  const shared = shareKey ? searchContexts.get(ctx) : undefined;
+  if (shared && shared.key === shareKey && skus.every((s) => shared.skus.has(s))) return shared.pc;
   let groupIds = knownAccounts.get(q);
   if (!groupIds) groupIds = q.account_id ? await groupsOfReadableAccount(ctx, q.account_id) : [];
   const at = q.date ?? new Date().toISOString();
@@ -1379,7 +1386,7 @@ async function loadPriceContext(
       )
     : [];
   const promotions = await readCached(ctx, cached, 'pricing:promotions', () => loadPromotions(ctx, valid));
-  return {
+  const pc: PriceContext = {
     currency: q.currency,
     at,
     accountId: q.account_id ?? null,
@@ -1426,7 +1433,16 @@ async function loadPriceContext(
           }),
     window: cached ? constantAround(atUs!, [...lists, ...discounts, ...promotions]) : null,
   };
+  if (shareKey && opts.many) searchContexts.set(ctx, { key: shareKey, skus: new Set(wanted), pc });
+  return pc;
 }
+
+/**
+ * The context a search loaded for its hit set, for the rest of its request (the request's `ctx`):
+ * its page is priced from it when every SKU of the page is in it — same buyer, currency and instant,
+ * hits the search already filtered.
+ */
+const searchContexts = new WeakMap<Ctx, { key: string; skus: ReadonlySet<string>; pc: PriceContext }>();
 
 /** The widest interval around `at` in which none of these starts or ends (see `PriceContext.window`). */
 function constantAround(at: bigint, items: readonly Bounds[]): { from: bigint | null; to: bigint | null } {
