@@ -102,6 +102,8 @@ describe.each(DRIVERS)('the buyer’s search page and the read cache, on %s', (d
       placements: count(MARKS.placements),
       names: count(MARKS.names),
       lists: count(MARKS.lists),
+      /** Statements reading the hits' products on their own (not with the page, in the search's). */
+      hydrationAlone: ran.filter((x) => x.trimStart().startsWith('select p.id, p.code')).length,
     };
   };
   const Q = 'q=perceuse&limit=20&currency=EUR';
@@ -251,6 +253,9 @@ describe.each(DRIVERS)('the buyer’s search page and the read cache, on %s', (d
     expect(other.body.facets.categories.length).toBe(2);
     expect(other.body.data.every((h: Json) => h.price !== null)).toBe(true);
     expect([other.placements, other.names]).toEqual([0, 0]);
+    // The page's products come with the search statement.
+    expect([other.search, other.hydrationAlone]).toEqual([1, 0]);
+    expect(other.body.data.map((h: Json) => h.skus.length)).toEqual([1, 1]);
     // One read of the buyer's lists prices both the hit set (the price facet) and the page.
     expect(other.lists).toBe(1);
     expect(other.body.facets.price).not.toBeNull();

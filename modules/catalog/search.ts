@@ -883,9 +883,11 @@ async function unpricedSearch(
       : order.descending
         ? sql`(c.sk < ${String(after[1])} or (c.sk = ${String(after[1])} and c.id > ${String(after[2])}))`
         : sql`(c.sk > ${String(after[1])} or (c.sk = ${String(after[1])} and c.id > ${String(after[2])}))`;
+    // The page's products with it (`hitDoc`, computed for the page's rows only): no hydration statement.
     const page = rows<PageHit>(
-      await ctx.tx.execute(sql`select id, score::text as score, how, sk from (${candidates(mode)}) c
-        where ${position} order by ${order.by(sql`c`)} limit ${query.limit + 1}`),
+      await ctx.tx.execute(sql`select n.*, ${hitDoc(ctx.tenantId, sql`n.id`)} as doc from (
+          select id, score::text as score, how, sk from (${candidates(mode)}) c
+           where ${position} order by ${order.by(sql`c`)} limit ${query.limit + 1}) n`),
     );
     return finish(ctx, r, mode, page, query.limit, null, null, query.sort ?? 'relevance', EMPTY_SET);
   }
@@ -912,7 +914,14 @@ async function unpricedSearch(
   );
 }
 
-type PageHit = { id: string; score: string; how: SearchHit['matched_by']; sk: string | null };
+type PageHit = {
+  id: string;
+  score: string;
+  how: SearchHit['matched_by'];
+  sk: string | null;
+  /** The hit's product as returned, when the search statement read it with the page. */
+  doc?: HitRow | null;
+};
 
 /**
  * The order of a sort: the sort key each candidate carries (`sk`, text compared byte by byte so that
@@ -1104,7 +1113,8 @@ async function firstPage(
   // as the product row carries them (migration 0024): what the price facet compares.
   const considered = consider
     ? sql`union all
-      select 'cand', h.id, h.score::text, h.how, h.price_sku, h.n, h.sk::text, h.price_qty, h.price_category
+      select 'cand', h.id, h.score::text, h.how, h.price_sku, h.n, h.sk::text, h.price_qty, h.price_category,
+             null::jsonb
         from (select id, score, how, sk, price_sku, price_qty, price_category,
                      (row_number() over (order by score desc, id))::int as n
                 from hits order by score desc, id limit ${PRICE_SAMPLE}) h`
@@ -1119,6 +1129,7 @@ async function firstPage(
     sk: string | null;
     qty: number | null;
     cat: string | null;
+    doc: HitRow | null;
   }>(
     // `counted`: the hits themselves when there are at most FACET_SAMPLE (no sort), else the best
     // FACET_SAMPLE (the branch not taken is never run). One unnest pass counts brands (`b…`),
@@ -1129,14 +1140,15 @@ async function firstPage(
                   union all
                   select * from (select * from hits order by score desc, id limit ${FACET_SAMPLE}) best
                    where (select n from total) > ${FACET_SAMPLE})
-      select * from (select 'page' as kind, id, score::text as score, how, null::text as key,
-                            (row_number() over (order by ${order.by(sql`hits`)}))::int as n, sk::text as sk,
-                            null::int as qty, null::text as cat
-                       from hits order by ${order.by(sql`hits`)} limit ${limit + 1}) pg
+      select pg.*, ${hitDoc(ctx.tenantId, sql`pg.id`)} as doc
+        from (select 'page' as kind, id, score::text as score, how, null::text as key,
+                     (row_number() over (order by ${order.by(sql`hits`)}))::int as n, sk::text as sk,
+                     null::int as qty, null::text as cat
+                from hits order by ${order.by(sql`hits`)} limit ${limit + 1}) pg
       union all
-      select 'total', null, null, null, null, n, null, null, null from total
+      select 'total', null, null, null, null, n, null, null, null, null from total
       union all
-      select 'facet', null, null, null, k, count(*)::int, null, null, null
+      select 'facet', null, null, null, k, count(*)::int, null, null, null, null
         from counted p, unnest(${FACET_KEYS}) k
        where k is not null group by k
       ${considered}`),
@@ -1147,7 +1159,13 @@ async function firstPage(
   const page = out
     .filter((o) => o.kind === 'page')
     .sort((a, b) => Number(a.n) - Number(b.n))
-    .map((o) => ({ id: o.id!, score: o.score!, how: o.how as SearchHit['matched_by'], sk: o.sk }));
+    .map((o) => ({
+      id: o.id!,
+      score: o.score!,
+      how: o.how as SearchHit['matched_by'],
+      sk: o.sk,
+      doc: o.doc,
+    }));
   return {
     page,
     considered: {
@@ -1220,7 +1238,12 @@ async function finish(
 ): Promise<UnpricedPage> {
   const hits = page.slice(0, limit);
   const last = hits.at(-1);
-  const hydrated = await hydrateHits(ctx, hits, r);
+  const hydrated = await hydrateHits(
+    ctx,
+    hits,
+    r,
+    new Map(hits.flatMap((h) => (h.doc ? [[h.id, h.doc] as const] : []))),
+  );
   const next = !(page.length > limit && last)
     ? null
     : sort === 'relevance'
@@ -1246,45 +1269,68 @@ async function finish(
  * carries it (migration 0024), with its product and category path so that pricing reads no
  * placements — in one statement.
  */
+/** A hit's product as the search returns it (see `hitColumns`). */
+interface HitRow {
+  id: string;
+  code: string;
+  name: Record<string, string>;
+  description: Record<string, string> | null;
+  brand_id: string | null;
+  skus: string[] | null;
+  price_sku: string | null;
+  price_qty: number | null;
+  price_category: string | null;
+  image: { object_key: string; content_type: string } | null;
+}
+
+/** The columns of `HitRow` for the product `p` (its SKUs in order, its first image). */
+const hitColumns = (t: string) => sql`p.id, p.code, p.name, p.description, p.brand_id,
+    p.price_sku, p.price_qty, p.price_category,
+    (select jsonb_agg(v.sku order by v.position, v.id) from catalog_variants v
+      where v.tenant_id = ${t} and v.product_id = p.id) as skus,
+    (select jsonb_build_object('object_key', m.object_key, 'content_type', m.content_type)
+       from catalog_media m
+      where m.tenant_id = ${t} and m.product_id = p.id and m.kind = 'image'
+      order by m.position, m.id limit 1) as image`;
+
+/** The `HitRow` of product `id` as one JSON value: what a search statement returns with its page. */
+const hitDoc = (t: string, id: SQL) =>
+  sql`(select to_jsonb(d) from (select ${hitColumns(t)} from catalog_products p
+        where p.tenant_id = ${t} and p.id = ${id}) d)`;
+
+/**
+ * The page's hits as returned (texts in the reader's language, brand, SKUs, first image) and the
+ * line each is priced with — its first variant at its minimum order quantity, as the product row
+ * carries it (migration 0024), with its product and category path so that pricing reads no
+ * placements. `known`: the rows the search statement already returned with its page (no statement);
+ * else one statement.
+ */
 async function hydrateHits(
   ctx: Ctx,
   hits: { id: string; score: string; how: SearchHit['matched_by'] }[],
   r: Reading,
+  known?: ReadonlyMap<string, HitRow>,
 ): Promise<{ hits: SearchHit[]; lines: UnpricedPage['lines'] }> {
   if (!hits.length) return { hits: [], lines: [] };
   const t = ctx.tenantId;
-  type Row = {
-    id: string;
-    code: string;
-    name: Record<string, string>;
-    description: Record<string, string> | null;
-    brand_id: string | null;
-    skus: string[] | null;
-    price_sku: string | null;
-    price_qty: number | null;
-    price_category: string | null;
-    image: { object_key: string; content_type: string } | null;
-  };
-  const found = rows<Row>(
-    await ctx.tx.execute(sql`select p.id, p.code, p.name, p.description, p.brand_id,
-          p.price_sku, p.price_qty, p.price_category,
-          (select jsonb_agg(v.sku order by v.position, v.id) from catalog_variants v
-            where v.tenant_id = ${t} and v.product_id = p.id) as skus,
-          (select jsonb_build_object('object_key', m.object_key, 'content_type', m.content_type)
-             from catalog_media m
-            where m.tenant_id = ${t} and m.product_id = p.id and m.kind = 'image'
-            order by m.position, m.id limit 1) as image
-        from catalog_products p
-       where p.tenant_id = ${t} and p.id = any(array(select jsonb_array_elements_text(${JSON.stringify(hits.map((h) => h.id))}::jsonb)))`),
-  );
-  const ps = new Map(found.map((p) => [p.id, p]));
+  const ps =
+    known && hits.every((h) => known.has(h.id))
+      ? known
+      : new Map(
+          rows<HitRow>(
+            await ctx.tx.execute(sql`select ${hitColumns(t)} from catalog_products p
+               where p.tenant_id = ${t}
+                 and p.id = any(array(select jsonb_array_elements_text(${JSON.stringify(hits.map((h) => h.id))}::jsonb)))`),
+          ).map((p) => [p.id, p]),
+        );
+  const found = hits.map((h) => ps.get(h.id)!);
   const bs = await brandNames(ctx, [...new Set(found.flatMap((p) => (p.brand_id ? [p.brand_id] : [])))]);
   const index = found.some((p) => p.price_sku !== null && p.price_category !== null)
     ? await categoryIndex(ctx)
     : null;
   return {
-    hits: hits.map((h) => {
-      const p = ps.get(h.id)!;
+    hits: hits.map((h, i) => {
+      const p = found[i]!;
       const brand = p.brand_id ? bs.get(p.brand_id) : undefined;
       return {
         id: p.id,
@@ -1301,16 +1347,15 @@ async function hydrateHits(
         price: null,
       };
     }),
-    lines: hits.map((h) => {
-      const p = ps.get(h.id)!;
-      return p.price_sku
+    lines: found.map((p) =>
+      p.price_sku
         ? {
             sku: p.price_sku,
             quantity: String(p.price_qty ?? 1),
             product: { id: p.id, categoryPath: index ? pathOf(index, p.price_category) : [] },
           }
-        : null;
-    }),
+        : null,
+    ),
   };
 }
 
