@@ -192,28 +192,21 @@ interface CategoryNode {
  * dropped at any change of the tenant): facets name them and hit lines walk up their parents.
  */
 function categoryIndex(ctx: Ctx): Promise<Map<string, CategoryNode>> {
-  return cachedRead(
-    ctx,
-    'catalog:category-index',
-    async () => {
-      const found = await ctx.tx
-        .select({ id: categories.id, parentId: categories.parentId, name: categories.name })
-        .from(categories)
-        .where(eq(categories.tenantId, ctx.tenantId));
-      return new Map(found.map((c) => [c.id, { parentId: c.parentId, name: c.name }]));
-    },
-    SEARCH_PAGE_UNITS,
-  );
+  return cachedRead(ctx, 'catalog:category-index', () => readCategories(ctx, null), SEARCH_PAGE_UNITS);
 }
 
 /** These categories (absent: no such category): from `categoryIndex` when the read cache is on, else read. */
 async function categoryNodes(ctx: Ctx, ids: readonly string[]): Promise<ReadonlyMap<string, CategoryNode>> {
   if (!ids.length) return new Map();
-  if (ctx.readOnly && readCacheOf(ctx.db)) return categoryIndex(ctx);
+  return ctx.readOnly && readCacheOf(ctx.db) ? categoryIndex(ctx) : readCategories(ctx, ids);
+}
+
+/** The tenant's categories (`only`: these), by ID. */
+async function readCategories(ctx: Ctx, only: readonly string[] | null): Promise<Map<string, CategoryNode>> {
   const found = await ctx.tx
     .select({ id: categories.id, parentId: categories.parentId, name: categories.name })
     .from(categories)
-    .where(and(eq(categories.tenantId, ctx.tenantId), inArray(categories.id, [...ids])));
+    .where(and(eq(categories.tenantId, ctx.tenantId), only ? inArray(categories.id, [...only]) : undefined));
   return new Map(found.map((c) => [c.id, { parentId: c.parentId, name: c.name }]));
 }
 
@@ -985,7 +978,7 @@ async function priceHits(
   if (!searchPricing || currency === null || !priced.length) return found.result;
   const resolved = await searchPricing.page(
     ctx,
-    priced.map(({ sku, quantity, product }) => (product ? { sku, quantity, product } : { sku, quantity })),
+    priced.map(({ i: _, ...line }) => line),
     currency,
     at,
   );
@@ -1263,12 +1256,6 @@ async function finish(
   };
 }
 
-/**
- * The page's hits as returned (texts in the reader's language, brand, SKUs, first image) and the
- * line each is priced with — its first variant at its minimum order quantity, as the product row
- * carries it (migration 0024), with its product and category path so that pricing reads no
- * placements — in one statement.
- */
 /** A hit's product as the search returns it (see `hitColumns`). */
 interface HitRow {
   id: string;
